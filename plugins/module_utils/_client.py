@@ -1,0 +1,342 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fortifleet.auth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The one FortiOS REST client of fortifleet.auth.
+
+Internal API of fortifleet.auth: may change in any release.
+
+Rules it enforces for every caller:
+- the token goes in ``Authorization: Bearer`` only, never in the URL
+  (7.4.5+ refuses URL tokens by default; facts §7);
+- TLS verification is on unless the caller turns it off;
+- bounded, jittered retries only for idempotent requests and only on
+  connection errors, timeouts, truncated bodies and 502/503/504;
+- never a retry after 401 (three failed key attempts in 60 s lock the source
+  out with 429; facts §7) and never a retry of a non-idempotent action.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import random
+import time
+import traceback
+
+try:
+    from urllib.parse import quote
+except ImportError:  # pragma: no cover - Python 2 is not supported
+    from urllib import quote
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+    from requests import exceptions as rexc
+except ImportError:  # pragma: no cover - reported by the caller with missing_required_lib
+    requests = None
+    rexc = None
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._areas import access_group
+
+DEFAULT_RETRIES = 2
+RETRY_STATUSES = (502, 503, 504)
+BACKOFF_CAP = 8.0
+
+_VERBS = {"GET": "read", "PUT": "update", "POST": "create", "DELETE": "delete"}
+
+# FortiOS internal error codes (facts §6) with the fix the user needs.
+ERROR_CODE_HINTS = {
+    -3: "A referenced object does not exist on the device (a datasource such as a certificate or interface name).",
+    -5: "An entry with this key already exists.",
+    -7: "The value conflicts with another setting (e.g. ftm-push 'server' together with 'server-ip' or 'interface').",
+    -8: "The device rejected an IP address.",
+    -23: "The entry is still used by other objects; remove those references first.",
+    -56: "An empty value is not allowed. For ftm-push on FortiOS 6.4.10+, set 'server' instead of 'server-ip'.",
+    -650: "An integer is outside its valid range.",
+    -651: "The device rejected the value, or this FortiOS version has no such field.",
+    -8102: "FortiOS 7.6.5+ asks for the administrator password for this change: give 'admin_password'.",
+}
+
+
+class Response(object):
+    """A successful FortiOS answer: the JSON envelope and its ``results``."""
+
+    __slots__ = ("envelope", "status")
+
+    def __init__(self, envelope, status):
+        self.envelope = envelope
+        self.status = status
+
+    @property
+    def results(self):
+        return self.envelope.get("results")
+
+    @property
+    def revision_changed(self):
+        return self.envelope.get("revision_changed")
+
+
+def _cli_error_text(value):
+    # facts §6: a list on 7.6.5, a string on older releases.
+    if isinstance(value, (list, tuple)):
+        value = "\n".join(str(v) for v in value)
+    return value.strip() if isinstance(value, str) else value
+
+
+class FortiOSClient(object):
+    """Talks to one FortiGate. One instance per task and device."""
+
+    def __init__(self, host, port=443, access_token=None, validate_certs=True, ca_path=None, timeout=30,
+                 vdom="root", use_ssl=True, retries=DEFAULT_RETRIES, backoff=0.5, label=None,
+                 admin_password=None, session=None, sleep=time.sleep):
+        if requests is None:
+            raise err.FortiFleetError("The Python library 'requests' is required on the controller: %s"
+                                      % REQUESTS_IMPORT_ERROR)
+        self.host = host
+        self.port = int(port)
+        self.label = label or host
+        self.vdom = vdom or "root"
+        self.retries = max(0, int(retries))
+        self.backoff = float(backoff)
+        self.admin_password = admin_password
+        self._sleep = sleep
+        # Connect fast, read as long as asked: a dead address should not cost a full read timeout.
+        self.timeout = (min(float(timeout), 10.0), float(timeout))
+        scheme = "https" if use_ssl else "http"
+        address = "[%s]" % host if ":" in host and not host.startswith("[") else host
+        self.base_url = "%s://%s:%d/api/v2" % (scheme, address, self.port)
+        self.session = session or requests.Session()
+        self.session.verify = (ca_path or True) if validate_certs else False
+        self.session.headers.update({"Accept": "application/json"})
+        if access_token:
+            self.session.headers["Authorization"] = "Bearer %s" % access_token
+        self.has_token = bool(access_token)
+        # Kept from every answer (facts §6: version, build and serial are in every envelope).
+        self.device = {}
+        self.requests_sent = 0
+        self.retries_done = 0
+
+    # -- public helpers -------------------------------------------------
+    def get(self, path, mkey=None, api="cmdb", params=None, scope=None):
+        return self.request("GET", path, api=api, mkey=mkey, params=params, scope=scope)
+
+    def put(self, path, body, mkey=None, scope=None, headers=None):
+        return self.request("PUT", path, mkey=mkey, body=body, scope=scope, headers=headers)
+
+    def post(self, path, body, scope=None, headers=None):
+        return self.request("POST", path, body=body, scope=scope, headers=headers)
+
+    def delete(self, path, mkey, scope=None, headers=None):
+        return self.request("DELETE", path, mkey=mkey, scope=scope, headers=headers)
+
+    def action(self, path, body=None, scope=None, headers=None):
+        """A monitor action (POST). Never retried: it is not idempotent."""
+        return self.request("POST", path, api="monitor", body=body or {}, scope=scope, headers=headers,
+                            idempotent=False)
+
+    def admin_password_headers(self):
+        """facts §4: T's SDK sends X-Admin-Passwd on api-user/admin writes (7.6.5+)."""
+        return {"X-Admin-Passwd": self.admin_password} if self.admin_password else {}
+
+    # -- core -------------------------------------------------------------
+    def url(self, api, path, mkey=None):
+        url = "%s/%s/%s" % (self.base_url, api, path.strip("/"))
+        if mkey is not None and mkey != "":
+            url += "/" + quote(str(mkey), safe="")
+        return url
+
+    def describe(self, api, path, mkey=None):
+        obj = path.strip("/")
+        if mkey is not None and mkey != "":
+            obj += "/%s" % mkey
+        return obj if api == "cmdb" else "monitor %s" % obj
+
+    def request(self, method, path, api="cmdb", mkey=None, params=None, body=None, scope=None,
+                headers=None, idempotent=None):
+        if idempotent is None:
+            idempotent = method in ("GET", "PUT", "DELETE")
+        query = dict(params or {})
+        if (scope or ("global" if self.vdom == "global" else "vdom")) == "global":
+            query["global"] = 1
+        else:
+            query["vdom"] = self.vdom
+        action = _VERBS.get(method, method.lower()) if api == "cmdb" or method == "GET" else "run"
+        ctx = {
+            "action": action, "obj": self.describe(api, path, mkey), "host": self.label,
+            "method": method, "path": "/api/v2/%s/%s" % (api, path.strip("/")), "api": api, "api_path": path,
+        }
+        url = self.url(api, path, mkey)
+        attempts = 1 + (self.retries if idempotent else 0)
+        for attempt in range(attempts):
+            try:
+                return self._send_once(method, url, query, body, headers, ctx)
+            except err.FortiOSError as exc:
+                if not (exc.transient and attempt + 1 < attempts):
+                    if not idempotent and getattr(exc, "maybe_applied", False):
+                        raise self._ambiguous(exc, ctx)
+                    raise
+                self.retries_done += 1
+                delay = min(BACKOFF_CAP, self.backoff * (2 ** attempt)) * random.uniform(0.5, 1.5)
+                self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send_once(self, method, url, query, body, headers, ctx):
+        self.requests_sent += 1
+        try:
+            resp = self.session.request(method, url, params=query, json=body, headers=headers,
+                                        timeout=self.timeout)
+            text = resp.text
+        except rexc.SSLError as exc:
+            raise self._tls_error(exc, ctx)
+        except rexc.ConnectTimeout as exc:
+            raise err.UnreachableError(
+                detail="no connection to %s:%d within %ss" % (self.host, self.port, self.timeout[0]),
+                hint=_UNREACHABLE_HINT, **_kw(ctx))
+        except (rexc.ReadTimeout, rexc.Timeout) as exc:
+            raise _maybe_applied(err.RequestTimeoutError(
+                detail="no answer within %ss (%s)" % (self.timeout[1], type(exc).__name__),
+                hint="Check that the device is up and not overloaded, or raise 'timeout'.", **_kw(ctx)))
+        except (rexc.ChunkedEncodingError, rexc.ContentDecodingError) as exc:
+            raise _maybe_applied(err.ProtocolError(
+                detail="the answer was cut off (%s)" % type(exc).__name__,
+                hint="The connection dropped mid-answer; idempotent requests are retried.", **_kw(ctx)))
+        except rexc.ConnectionError as exc:
+            error = err.UnreachableError(
+                detail="cannot connect to %s:%d (%s)" % (self.host, self.port, _root_cause(exc)),
+                hint=_UNREACHABLE_HINT, **_kw(ctx))
+            # A refused or failed connect never reached the device; a reset after sending may have.
+            raise error if _never_sent(exc) else _maybe_applied(error)
+        return self._parse(resp.status_code, resp.reason, text, ctx)
+
+    def _parse(self, status, reason, text, ctx):
+        body = None
+        try:
+            body = _json_loads(text)
+        except ValueError:
+            body = None
+        if isinstance(body, list):
+            # facts §6: global scope answers a list of per-VDOM envelopes.
+            body = body[0] if body and isinstance(body[0], dict) else None
+        if isinstance(body, dict):
+            for key in ("version", "build", "serial"):
+                if body.get(key) is not None:
+                    self.device[key] = body[key]
+            status = int(body.get("http_status") or status)
+        if status == 200 and isinstance(body, dict) and body.get("status", "success") == "success":
+            return Response(body, status)
+        if status == 200:
+            raise _maybe_applied(err.ProtocolError(
+                detail="HTTP 200 with a body that is not a FortiOS JSON answer (truncated or not JSON)",
+                hint=None, status=status, **_kw(ctx)))
+        raise self._http_error(status, reason, body, ctx)
+
+    def _http_error(self, status, reason, body, ctx):
+        code = body.get("error") if isinstance(body, dict) else None
+        cli_error = _cli_error_text(body.get("cli_error")) if isinstance(body, dict) else None
+        detail = "HTTP %d %s" % (status, reason or "").rstrip()
+        if code is not None:
+            detail += "; FortiOS error %s" % code
+        if cli_error:
+            detail += ": %s" % cli_error.replace("\n", " ").strip()
+        kw = dict(_kw(ctx), status=status, error_code=code, cli_error=cli_error)
+        if status == 401:
+            hint = ("The device refused the API token: it is wrong, expired, regenerated or deleted, or the "
+                    "controller's source address is outside the api-user's trusthost (NAT changes it), or a "
+                    "token was sent in the URL to FortiOS 7.4.5+. Not retried: three failed key attempts "
+                    "in 60 s lock this source out (HTTP 429).")
+            if not self.has_token:
+                hint = "No access token was given: set access_token or FORTIOS_ACCESS_TOKEN. " + hint
+            return err.TokenRejectedError(detail=detail, hint=hint, **kw)
+        if status == 403:
+            group = access_group(ctx["api"], ctx["api_path"])
+            need = "read" if ctx["method"] == "GET" else "read-write"
+            hint = ("The token is valid but not allowed: its accprofile lacks %s permission on '%s' for %s, "
+                    "or VDOM '%s' is not assigned to the api-user. Grant it in the admin profile "
+                    "(config system accprofile) or the api-user's vdom list."
+                    % (need, group or "this area", ctx["obj"], self.vdom))
+            return err.PermissionDeniedError(detail=detail, hint=hint, access_group=group, **kw)
+        if status == 429:
+            return err.LockedOutError(
+                detail=detail, hint="The device locked this source out after repeated failed key attempts "
+                                    "(3 within 60 s). Fix the token, then wait for the lock-out to end "
+                                    "before the next attempt.", **kw)
+        if status in RETRY_STATUSES:
+            return err.ServerError(detail=detail, hint="The device or a proxy in front of it is "
+                                                       "overloaded or restarting.", **kw)
+        if status == 404:
+            return err.NotFoundError(detail=detail, hint="The object does not exist, or this FortiOS "
+                                                         "version has no such endpoint.", **kw)
+        hint = ERROR_CODE_HINTS.get(code) if isinstance(code, int) else None
+        if body is None and status >= 500:
+            hint = hint or "The device answered with an error page instead of JSON."
+        return err.DeviceRefusedError(detail=detail, hint=hint, **kw)
+
+    def _tls_error(self, exc, ctx):
+        text = _root_cause(exc)
+        low = text.lower()
+        if "hostname" in low or "doesn't match" in low or "ip address mismatch" in low:
+            why = "its name or address does not match the certificate"
+        elif "expired" in low:
+            why = "the device certificate has expired"
+        elif "self signed" in low or "self-signed" in low or "local issuer" in low or "unknown ca" in low:
+            why = "the device certificate is not signed by a CA the controller trusts"
+        else:
+            why = "the device certificate could not be verified"
+        return err.TLSError(
+            detail="TLS verification failed: %s (%s)" % (why, text),
+            hint="Give 'ca_path' with the CA that signed the device certificate (FortiGates ship a "
+                 "self-signed one), or set 'validate_certs: false' knowingly.", **_kw(ctx))
+
+    def _ambiguous(self, exc, ctx):
+        return err.AmbiguousResultError(
+            detail="the request was sent but its answer was lost (%s)" % exc.message.split(": ", 1)[-1],
+            hint="The action may or may not have run on the device. It was not repeated, because it is not "
+                 "idempotent: check the device state before running it again.",
+            status=exc.status, **_kw(ctx))
+
+
+_UNREACHABLE_HINT = ("Check the address and port, that HTTPS administrative access is allowed on that "
+                     "interface, and any firewall or NAT between the controller and the device.")
+
+
+def _maybe_applied(error):
+    error.maybe_applied = True
+    return error
+
+
+def _never_sent(exc):
+    seen, depth = exc, 0
+    while isinstance(seen, BaseException) and depth < 8:
+        name = type(seen).__name__
+        if name in ("NewConnectionError", "ConnectionRefusedError", "NameResolutionError", "gaierror"):
+            return True
+        nxt = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = nxt or getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
+        depth += 1
+    return False
+
+
+def _kw(ctx):
+    return {"action": ctx["action"], "obj": ctx["obj"], "host": ctx["host"], "method": ctx["method"],
+            "path": ctx["path"]}
+
+
+def _root_cause(exc):
+    seen = exc
+    for dummy in range(6):
+        inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        inner = inner or getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
+        if not isinstance(inner, BaseException):
+            break
+        seen = inner
+    return str(seen) or type(seen).__name__
+
+
+def _json_loads(text):
+    if not text or not text.lstrip().startswith(("{", "[")):
+        raise ValueError("not JSON")
+    return json.loads(text)

@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fortifleet.auth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Logic of fortifleet.auth.fortigate_info: read-only facts and findings per subset.
+
+Internal API of fortifleet.auth: may change in any release.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
+from ansible_collections.fortifleet.auth.plugins.module_utils._version import (
+    NEWEST_KNOWN, FortiOSVersion, version_warning)
+
+# Subsets in the order they run; 'system' first because the others need the version.
+SUBSET_ORDER = ["system"]
+
+ARGUMENT_SPEC = with_connection(dict(
+    gather_subset=dict(type="list", elements="str", default=["system"], choices=["all"] + SUBSET_ORDER),
+))
+
+# license/status field names are UNCONFIRMED (facts §5); these are the values
+# that mean "not valid" / "not registered" across the shapes seen in clients.
+_VM_INVALID = ("vm_invalid", "invalid", "expired", "vm_expired", "no_license")
+_FORTICARE_OK = ("registered", "licensed", "valid")
+
+
+def _text(value):
+    return str(value).strip().lower() if value is not None else ""
+
+
+def _license_facts(results):
+    results = results if isinstance(results, dict) else {}
+    forticare = results.get("forticare") if isinstance(results.get("forticare"), dict) else {}
+    vm = results.get("vm") if isinstance(results.get("vm"), dict) else {}
+    vm_type = _text(vm.get("type") or vm.get("license_type"))
+    evaluation = bool(results.get("evaluation") or vm.get("evaluation") or forticare.get("evaluation")
+                      or vm_type in ("eval", "evaluation", "trial") or "eval" in _text(vm.get("status")))
+    return {
+        "forticare_status": forticare.get("status"),
+        "vm_status": vm.get("status"),
+        "evaluation": evaluation,
+        "raw": results,
+    }
+
+
+def _license_findings(lic):
+    found = []
+    vm_status = _text(lic["vm_status"])
+    if vm_status and vm_status in _VM_INVALID:
+        found.append(fnd.finding("SYSTEM_VM_LICENSE_INVALID", "license/status reports vm.status={status}",
+                                 status=lic["vm_status"]))
+    if lic["evaluation"]:
+        found.append(fnd.finding("SYSTEM_EVALUATION_LICENSE", "license/status reports an evaluation licence"))
+    fc_status = _text(lic["forticare_status"])
+    if fc_status and fc_status not in _FORTICARE_OK:
+        found.append(fnd.finding("SYSTEM_FORTICARE_UNREGISTERED", "license/status reports forticare.status={status}",
+                                 status=lic["forticare_status"]))
+    return found
+
+
+def gather_system(ctx, client, facts):
+    status = client.get("system/status", api="monitor")
+    results = status.results if isinstance(status.results, dict) else {}
+    envelope = status.envelope
+    version = FortiOSVersion.parse(envelope.get("version") or client.device.get("version"))
+    glob = client.get("system/global", scope="global").results
+    glob = glob if isinstance(glob, dict) else {}
+    lic = _license_facts(client.get("license/status", api="monitor").results)
+    facts["system"] = {
+        "hostname": results.get("hostname") or glob.get("hostname"),
+        # monitor system/status field names are UNCONFIRMED (facts §5); web-ui/state shows these.
+        "model": results.get("model"),
+        "model_name": results.get("model_name"),
+        "model_number": results.get("model_number"),
+        "serial": envelope.get("serial"),
+        "version": str(version),
+        "build": envelope.get("build"),
+        "vdom_mode": glob.get("vdom-mode", "no-vdom"),
+        "license": {k: v for k, v in lic.items() if k != "raw"},
+    }
+    facts["version"] = str(version)
+    facts["serial"] = envelope.get("serial")
+    found = _license_findings(lic)
+    warning = version_warning(version)
+    if warning:
+        ctx.warn(warning)
+        found.append(fnd.finding("SYSTEM_FIRMWARE_NEWER_THAN_KNOWN", "", version=str(version), known=NEWEST_KNOWN))
+    return found
+
+
+GATHERERS = {"system": gather_system}
+
+
+def selected_subsets(requested):
+    wanted = set(SUBSET_ORDER) if "all" in requested else set(requested)
+    return [name for name in SUBSET_ORDER if name in wanted]
+
+
+def run(ctx):
+    client = ctx.client()
+    facts = {"host": ctx.label}
+    findings = []
+    for subset in selected_subsets(ctx.params["gather_subset"]):
+        findings.extend(GATHERERS[subset](ctx, client, facts))
+    return {"changed": False, "fortigate": facts, "findings": findings}

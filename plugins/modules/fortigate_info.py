@@ -1,0 +1,152 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fortifleet.auth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: fortigate_info
+short_description: Read a FortiGate's state and diagnose its authentication plumbing
+version_added: 0.1.0
+description:
+  - Reads one FortiGate through the FortiOS REST API and returns facts and findings for the chosen subsets.
+  - The C(system) subset reads the hostname, model, serial, FortiOS version and build, VDOM mode and
+    licence status.
+  - Never changes the device.
+author:
+  - fortifleet.auth contributors (@fortifleet)
+requirements:
+  - requests (on the controller)
+extends_documentation_fragment:
+  - fortifleet.auth.connection
+  - fortifleet.auth.connection.attributes
+options:
+  gather_subset:
+    description:
+      - Which areas to read. C(all) reads every subset.
+    type: list
+    elements: str
+    default: [system]
+    choices: [all, system]
+attributes:
+  check_mode:
+    support: full
+    description: The module never changes anything, so it runs the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: fortios
+"""
+
+EXAMPLES = r"""
+- name: Read the version and licence of every FortiGate
+  fortifleet.auth.fortigate_info:
+    gather_subset: [system]
+  register: info
+
+- name: Same, with the connection given explicitly
+  fortifleet.auth.fortigate_info:
+    host: 192.0.2.10
+    access_token: "{{ vault_fortigate_token }}"
+    ca_path: /etc/ssl/fortigate-ca.pem
+
+- name: Show what needs attention
+  ansible.builtin.debug:
+    msg: "{{ item.id }}: {{ item.summary }} -> {{ item.remediation }}"
+  loop: "{{ info.findings }}"
+"""
+
+RETURN = r"""
+fortigate:
+  description: Facts read from the device, one key per subset.
+  returned: success
+  type: dict
+  contains:
+    host:
+      description: The device label used in messages (the inventory name when run through the action plugin).
+      type: str
+      sample: fgt-01
+    version:
+      description: FortiOS version.
+      type: str
+      sample: 7.4.4
+    serial:
+      description: Serial number.
+      type: str
+      sample: FGVM02TM25000001
+    system:
+      description: The C(system) subset.
+      type: dict
+      returned: when the system subset is gathered
+      sample:
+        hostname: fgt-01
+        model: FGVM64
+        model_name: FortiGate
+        model_number: VM64
+        serial: FGVM02TM25000001
+        version: 7.4.4
+        build: 2662
+        vdom_mode: no-vdom
+        license:
+          forticare_status: registered
+          vm_status: vm_valid
+          evaluation: false
+findings:
+  description: Problems found, each with a stable id, severity, area, summary, detail, remediation and auto_fix.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - id: SYSTEM_EVALUATION_LICENSE
+      severity: warning
+      area: system
+      summary: The FortiGate runs on an evaluation licence.
+      detail: license/status reports an evaluation licence
+      remediation: Apply a full licence for production use.
+      auto_fix: false
+requests:
+  description: HTTP requests this task sent and how many of them were retries.
+  returned: always
+  type: dict
+  sample:
+    sent: 3
+    retried: 0
+error_kind:
+  description: On failure, the class of the error.
+  returned: failure
+  type: str
+  sample: token_rejected
+hint:
+  description: On failure, what to do about it.
+  returned: failure
+  type: str
+http_status:
+  description: On a failed request, the HTTP status.
+  returned: failure
+  type: int
+  sample: 401
+fortios_error:
+  description: On a failed request, the FortiOS internal error code, when the device gave one.
+  returned: failure
+  type: int
+  sample: -56
+cli_error:
+  description: On a failed request, the FortiOS CLI error text, when the device gave one.
+  returned: failure
+  type: str
+"""
+
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortigate_info import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._runtime import run_module
+
+
+def main():
+    run_module(ARGUMENT_SPEC, run)
+
+
+if __name__ == "__main__":
+    main()
