@@ -1,0 +1,29 @@
+import pytest
+
+from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
+
+
+def test_finding_shape_from_catalogue():
+    f = fnd.finding("SYSTEM_VM_LICENSE_INVALID", "vm.status={status}", status="vm_invalid")
+    assert set(f) == {"id", "severity", "area", "summary", "detail", "remediation", "auto_fix"}
+    assert f["severity"] == "critical" and f["area"] == "system" and f["auto_fix"] is False
+    assert "vm_invalid" in f["summary"] and f["detail"] == "vm.status=vm_invalid"
+
+
+@pytest.mark.parametrize("fid,severity,area", [("bad-id", "info", "system"), ("GOOD_ID", "fatal", "system"),
+                                               ("GOOD_ID", "info", "nowhere")])
+def test_define_rejects_bad_definitions(fid, severity, area):
+    with pytest.raises(ValueError):
+        fnd.define(fid, severity, area, "s", "r")
+
+
+def test_every_catalogue_entry_is_well_formed():
+    for fid, spec in fnd.CATALOGUE.items():
+        assert spec["severity"] in fnd.SEVERITIES and spec["area"] in fnd.AREAS
+        assert spec["summary"] and spec["remediation"]
+
+
+def test_worst():
+    assert fnd.worst([]) is None
+    infos = [fnd.finding("SYSTEM_EVALUATION_LICENSE"), fnd.finding("SYSTEM_VM_LICENSE_INVALID", status="x")]
+    assert fnd.worst(infos) == "critical"
