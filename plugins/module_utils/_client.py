@@ -237,7 +237,7 @@ class FortiOSClient(object):
     def _http_error(self, status, reason, body, ctx):
         code = body.get("error") if isinstance(body, dict) else None
         cli_error = _cli_error_text(body.get("cli_error")) if isinstance(body, dict) else None
-        detail = "HTTP %d %s" % (status, reason or "").rstrip()
+        detail = ("HTTP %d %s" % (status, reason or "")).rstrip()
         if code is not None:
             detail += "; FortiOS error %s" % code
         if cli_error:

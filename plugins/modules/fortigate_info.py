@@ -38,8 +38,11 @@ attributes:
     description: The module never changes anything, so it runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is no diff.
   platform:
+    support: full
     platforms: fortios
+    description: FortiGate devices running FortiOS 6.4 to 7.6, through the REST API.
 """
 
 EXAMPLES = r"""

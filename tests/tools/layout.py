@@ -3,13 +3,15 @@
 
 - .build/ansible_collections/fortifleet/auth is a symlink to the work tree, so
   playbooks and unit tests always run the current code;
-- .build/sanity/ansible_collections/fortifleet/auth is a real copy (ansible-test
-  refuses symlinked roots), holding what `ansible-galaxy collection build` ships
-  plus the unit tests and sanity settings.
+- $TMPDIR/fortifleet-auth-sanity/ansible_collections/fortifleet/auth is a real copy
+  for ansible-test, which refuses symlinked roots and, inside our git work tree,
+  would only see files git tracks. It holds what `ansible-galaxy collection build`
+  ships plus the unit tests and sanity settings.
 """
 import os
 import shutil
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, ".build")
@@ -33,7 +35,8 @@ def link():
 
 
 def copy():
-    dest = os.path.join(BUILD, "sanity", "ansible_collections", "fortifleet", "auth")
+    base = os.path.join(tempfile.gettempdir(), "fortifleet-auth-sanity")
+    dest = os.path.join(base, "ansible_collections", "fortifleet", "auth")
     shutil.rmtree(dest, ignore_errors=True)
 
     def ignore(directory, names):

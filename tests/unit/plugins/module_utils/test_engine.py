@@ -74,7 +74,7 @@ def test_check_mode_predicts_same_changed_and_writes_nothing():
     check = engine.ensure_present(ftm_client(), FTM, desired, check_mode=True, diff=True)
     client = ftm_client()
     real = engine.ensure_present(client, FTM, desired, check_mode=False, diff=True)
-    assert check["changed"] == real["changed"] is True
+    assert check["changed"] is True and real["changed"] is True
     assert check["diff"] == real["diff"] and check["changed_keys"] == real["changed_keys"]
     assert check["after"]["server"] == real["after"]["server"]
 
