@@ -1,0 +1,209 @@
+"""Test helper: run `fortigate-emulator serve` as a subprocess and talk to its control API.
+
+Usage (stable interface, see README):
+
+    from fortigate_emulator.testing import running_emulator
+
+    with running_emulator(devices=3, scenario="seeds", http=False) as emu:
+        emu.inventory            # path of the Ansible inventory
+        emu.ca_path              # CA bundle (None with http=True)
+        emu.control_url          # http://127.0.0.1:P
+        emu.devices()            # list of device summaries
+        emu.device("fgt-001")    # one summary (url, address, port, version, scenario, serial...)
+        emu.state("fgt-001")     # config + runtime (secrets masked)
+        emu.secrets("fgt-001")   # api_key, admin_password, inventory_token, license_codes
+        emu.audit(name=None, since=0); emu.clear_audit(name=None)
+        emu.set_faults({...}, name=None); emu.clear_faults(name=None)
+        emu.set_scenario("healthy", name=None); emu.set_tls("expired", name=None)
+        emu.approve_ems("fgt-001"); emu.set_config("fgt-001", "system/ftm-push", {...})
+        emu.set_runtime("fgt-001", {...}); emu.reset(name=None)
+
+Only the standard library is used, so it works in any test environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+READY_PREFIX = "fortigate-emulator ready:"
+
+
+class ControlError(RuntimeError):
+    def __init__(self, status, body):
+        super().__init__(f"control API answered {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+class ControlClient:
+    """Tiny client for the control API (plain HTTP on loopback)."""
+
+    def __init__(self, control_url: str, timeout: float = 30.0):
+        self.control_url = control_url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method, path, data=None):
+        body = None if data is None else json.dumps(data).encode()
+        req = urllib.request.Request(self.control_url + path, data=body, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                raw = resp.read()
+        except urllib.error.HTTPError as exc:
+            raise ControlError(exc.code, exc.read().decode(errors="replace")) from None
+        return json.loads(raw) if raw else None
+
+    # reads
+    def health(self):
+        return self._call("GET", "/health")
+
+    def devices(self):
+        return self._call("GET", "/devices")
+
+    def device(self, name):
+        for d in self.devices():
+            if d["name"] == name:
+                return d
+        raise KeyError(name)
+
+    def state(self, name):
+        return self._call("GET", f"/devices/{name}/state")
+
+    def secrets(self, name):
+        return self._call("GET", f"/devices/{name}/secrets")
+
+    def audit(self, name=None, since=0):
+        base = f"/devices/{name}/audit" if name else "/audit"
+        return self._call("GET", f"{base}?since={int(since)}")
+
+    # writes
+    def clear_audit(self, name=None):
+        return self._call("DELETE", f"/devices/{name}/audit" if name else "/audit")
+
+    def set_faults(self, faults: dict, name=None):
+        return self._call("PUT", f"/devices/{name}/faults" if name else "/faults", faults)
+
+    def clear_faults(self, name=None):
+        return self._call("DELETE", f"/devices/{name}/faults" if name else "/faults")
+
+    def set_scenario(self, scenario: str, name=None):
+        return self._call("PUT", f"/devices/{name}/scenario" if name else "/scenario", {"scenario": scenario})
+
+    def set_tls(self, mode: str, name=None):
+        return self._call("PUT", f"/devices/{name}/tls" if name else "/tls", {"mode": mode})
+
+    def approve_ems(self, name, ems=None, approved=True):
+        data = {"approved": approved}
+        if ems is not None:
+            data["ems"] = ems
+        return self._call("POST", f"/devices/{name}/ems/approve", data)
+
+    def set_config(self, name, path, data: dict, mkey=None, replace=False):
+        url = f"/devices/{name}/config/{path}" + (f"/{mkey}" if mkey is not None else "")
+        return self._call("PUT", url + ("?replace=1" if replace else ""), data)
+
+    def delete_config(self, name, path, mkey):
+        return self._call("DELETE", f"/devices/{name}/config/{path}/{mkey}")
+
+    def set_runtime(self, name, data: dict):
+        return self._call("PUT", f"/devices/{name}/runtime", data)
+
+    def reset(self, name=None):
+        return self._call("POST", f"/devices/{name}/reset" if name else "/reset")
+
+
+class Emulator(ControlClient):
+    def __init__(self, proc, control_url, inventory, state_dir, ready_line, start_seconds):
+        super().__init__(control_url)
+        self.proc = proc
+        self.inventory = inventory
+        self.state_dir = state_dir
+        self.ready_line = ready_line
+        self.start_seconds = start_seconds
+        ca = os.path.join(state_dir, "ca.pem")
+        self.ca_path = ca if os.path.exists(ca) else None
+
+    def stop(self, timeout=10.0):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def free_port() -> int:
+    """A TCP port that is currently free on loopback (used with port="auto")."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_emulator(devices=3, scenario="healthy", profile=None, http=False, port=None, single_address=False,
+                   faults=None, tls_fault=None, lockout_seconds=None, seed=None, state_dir=None,
+                   inventory=None, extra_args=(), timeout=60.0, python=None) -> Emulator:
+    state_dir = state_dir or tempfile.mkdtemp(prefix="fgt-emu-")
+    inventory = inventory or os.path.join(state_dir, "inventory.yml")
+    cmd = [python or sys.executable, "-m", "fortigate_emulator", "serve", "--devices", str(devices),
+           "--scenario", scenario, "--state-dir", state_dir, "--inventory", inventory]
+    if profile:
+        cmd += ["--profile", profile]
+    if http:
+        cmd.append("--http")
+    if port == "auto":
+        port = free_port()
+    if port:
+        cmd += ["--port", str(port)]
+    if single_address:
+        cmd.append("--single-address")
+    if faults:
+        cmd += ["--faults", json.dumps(faults)]
+    if tls_fault:
+        cmd += ["--tls-fault", tls_fault]
+    if lockout_seconds is not None:
+        cmd += ["--lockout-seconds", str(lockout_seconds)]
+    if seed is not None:
+        cmd += ["--seed", str(seed)]
+    cmd += list(extra_args)
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = ""
+    deadline = t0 + timeout
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([proc.stdout], [], [], 0.2)
+        if r:
+            line = proc.stdout.readline()
+            if line.startswith(READY_PREFIX) or not line:
+                break
+        if proc.poll() is not None:
+            break
+    if not line.startswith(READY_PREFIX):
+        proc.kill()
+        err = proc.stderr.read() if proc.stderr else ""
+        raise RuntimeError(f"emulator did not start: {line!r} {err}")
+    elapsed = time.monotonic() - t0
+    fields = dict(tok.split("=", 1) for tok in line[len(READY_PREFIX):].split())
+    return Emulator(proc, fields["control"], fields["inventory"], state_dir, line.strip(), elapsed)
+
+
+@contextlib.contextmanager
+def running_emulator(**kwargs):
+    """Context manager around start_emulator(); stops the subprocess on exit."""
+    emu = start_emulator(**kwargs)
+    try:
+        yield emu
+    finally:
+        emu.stop()
