@@ -110,7 +110,9 @@ class FortiOSClient(object):
         address = "[%s]" % host if ":" in host and not host.startswith("[") else host
         self.base_url = "%s://%s:%d/api/v2" % (scheme, address, self.port)
         self.session = session or requests.Session()
-        self.session.verify = (ca_path or True) if validate_certs else False
+        # Passed with every request: a session-level verify loses to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
+        # in requests' environment merge, which would silently ignore ca_path.
+        self.verify = (ca_path or True) if validate_certs else False
         self.session.headers.update({"Accept": "application/json"})
         if access_token:
             self.session.headers["Authorization"] = "Bearer %s" % access_token
@@ -188,7 +190,7 @@ class FortiOSClient(object):
         self.requests_sent += 1
         try:
             resp = self.session.request(method, url, params=query, json=body, headers=headers,
-                                        timeout=self.timeout)
+                                        timeout=self.timeout, verify=self.verify)
             text = resp.text
         except rexc.SSLError as exc:
             raise self._tls_error(exc, ctx)

@@ -32,10 +32,10 @@ class FakeSession(object):
         self.headers = {}
         self.verify = True
 
-    def request(self, method, url, params=None, json=None, headers=None, timeout=None):
+    def request(self, method, url, params=None, json=None, headers=None, timeout=None, verify=None):
         self.calls.append({"method": method, "url": url, "params": dict(params or {}), "json": json,
                            "headers": dict(self.headers, **(headers or {})), "timeout": timeout,
-                           "verify": self.verify})
+                           "verify": verify})
         outcome = self.outcomes.pop(0)
         if isinstance(outcome, BaseException):
             raise outcome
