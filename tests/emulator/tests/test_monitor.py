@@ -1,0 +1,30 @@
+"""Monitor endpoints' shapes."""
+
+
+def test_system_status(device):
+    d = device("7.6.5")
+    b = d.get("/api/v2/monitor/system/status").json()
+    assert b["version"] == "v7.6.5" and b["build"] == 3651 and b["serial"] == d.info["serial"]
+    r = b["results"]
+    assert r["hostname"] == d.name and {"model", "model_name", "model_number"} <= set(r)
+
+
+def test_license_interface_certs(device):
+    d = device("7.4.4")
+    lic = d.get("/api/v2/monitor/license/status").json()["results"]
+    assert lic["forticare"]["status"] == "registered" and lic["evaluation"] is False
+    ifs = d.get("/api/v2/monitor/system/interface").json()["results"]
+    wan = [v for v in ifs.values() if v["role"] == "wan"][0]
+    assert wan["ip"].startswith("203.0.113.") and wan["mask"] == 24
+    certs = d.get("/api/v2/monitor/system/available-certificates?with_ca=1").json()["results"]
+    names = {c["name"] for c in certs}
+    assert {"Fortinet_Factory", "Fortinet_GUI_Server", "Fortinet_CA"} <= names
+    cm = d.get("/api/v2/monitor/system/central-management/status").json()["results"]
+    assert cm["type"] == "none"
+
+
+def test_unknown_and_method(device):
+    d = device("7.4.4")
+    assert d.get("/api/v2/monitor/no/such/thing").status_code == 404
+    assert d.post("/api/v2/monitor/system/status", {}).status_code == 405
+    assert d.get("/api/v2/cmdb/no/table").status_code == 404
