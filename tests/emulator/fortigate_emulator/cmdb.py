@@ -85,7 +85,8 @@ def v_ftm_push(dev, body, result, old):
         if server and iface:
             raise E.err_conflict("server and interface cannot both be set")  # ts A2 (code ASSUMED)
         if not server and sip not in ("", "0.0.0.0"):
-            # facts §1 / ts A2: 6.4.10+ -> -56 "Missing server address." (object check on the result)
+            # facts §1 / ts A2: 6.4.10+ -> -56 "Missing server address.".  ASSUMED: like the CLI's
+            # "object check", it is evaluated on the resulting object for ANY write to ftm-push.
             raise E.err_missing_server_address()
 
 

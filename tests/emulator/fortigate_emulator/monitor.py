@@ -155,6 +155,7 @@ def fortitoken_activate(dev, params, ctx):
                 st = "active"  # ts B4: hardware token active
             elif _assigned(dev, sn):
                 st = "provisioning"  # ts B4: FTM assigned, waiting for the app
+            # ASSUMED: an unassigned mobile token stays "new" (nothing to provision)
             dev.rt["tokens"][sn] = st
         res.append({"serial": sn, "status": st})
     return res  # ASSUMED: migrated tokens stay in "activation error" (ts B3/B5)
@@ -416,6 +417,7 @@ def handle(dev, path, method, params, vdom, ctx):
         return 404, E.status_body(dev, method, p, n, vdom, 404)  # ASSUMED
     if ep[0] != method:
         return 405, E.status_body(dev, method, p, n, vdom, 405)  # facts §6: 405 method not allowed
+    # ASSUMED monitor envelope: GET envelope keys (facts §6) + "action" (path/name/action split)
     env = E.base(dev, method, p, n, vdom)
     env["action"] = action
     try:

@@ -195,6 +195,7 @@ class Fleet:
         else:
             fault = None
         write = request.method in ("POST", "PUT", "DELETE")
+        # ASSUMED: faults act before authentication; audit auth outcome is then "not_checked"
         if fault is not None and fault[0] != "truncate":
             kind, arg = fault
             if kind == "reset":
@@ -289,6 +290,7 @@ class Fleet:
                 self.record(dev, request, 500, "ok", write, action)
                 return 500, err, None, False
         if kind == "cmdb":
+            # ASSUMED: one config tree shared by all VDOMs; only the envelope `vdom` differs
             if is_global and method == "GET":
                 # facts §6: ?global=1 -> list of per-VDOM envelopes
                 row = dev.row("system/api-user", user) or {}
@@ -307,6 +309,6 @@ class Fleet:
                 params.update(body)
             status, result = monitor.handle(dev, path, method, params, pvdom, self)
             if is_global and method == "GET":
-                result = [result]  # facts §6: list of per-VDOM envelopes (single VDOM here)
+                result = [result]  # facts §6: list of per-VDOM envelopes (ASSUMED for monitor too)
         self.record(dev, request, status, "ok", write, action)
         return status, result, None, False

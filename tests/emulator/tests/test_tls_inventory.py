@@ -71,7 +71,9 @@ def test_single_address_http_and_sigterm():
         assert "fortigate_use_ssl: false" in text and "fortigate_ca_path" not in text
         assert _get(emu, "fgt-003").status_code == 200
     finally:
-        assert emu.stop() == 0
+        import signal
+        emu.proc.send_signal(signal.SIGINT)
+        assert emu.proc.wait(10) == 0
 
 
 def test_start_time_20_devices_measurement():
