@@ -250,6 +250,7 @@ def apply_scenario(dev: Device, scenario: str, rng, http: bool):
     if scenario not in ALL_SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}")
     dev.scenario = scenario
+    dev.set_model(versions.MODELS[(dev.index - 1) % len(versions.MODELS)])  # back to the device's own model
     if scenario == "ems-eval-license" and not dev.is_vm:
         dev.set_model(versions.MODELS[0])  # an evaluation licence only exists for VMs (ts C5)
     build_baseline(dev, rng, http)
