@@ -21,6 +21,8 @@ def validate(spec: dict) -> dict:
         st = fn.get("status", 503)
         if not (isinstance(st, int) or st in ("reset", "truncate", "html")):
             raise ValueError("fail_next.status must be an HTTP status, 'reset', 'truncate' or 'html'")
+        if fn.get("match") is not None and not isinstance(fn.get("match"), str):
+            raise ValueError("fail_next.match must be a string (a part of the request path)")
     return spec
 
 
@@ -32,14 +34,17 @@ def install(dev, spec: dict, base_seed: int = 0):
                        "fail_next": int((spec.get("fail_next") or {}).get("count", 0))}
 
 
-def pick(dev):
+def pick(dev, path=""):
     """Decide the fault for this request: None or (kind, arg).  kind in
-    reset | truncate | status (JSON error) | html | 429."""
+    reset | truncate | status (JSON error) | html | 429.
+    fail_next.match limits fail_next to requests whose path contains it (e.g. "generate-key"),
+    so a test can lose exactly the answer of one action."""
     f = dev.faults
     if not f:
         return None
     st = dev.fault_state
-    if st.get("fail_next", 0) > 0:
+    match = (f.get("fail_next") or {}).get("match")
+    if st.get("fail_next", 0) > 0 and (not match or match in path):
         st["fail_next"] -= 1
         s = (f.get("fail_next") or {}).get("status", 503)
         if s == "reset":

@@ -41,6 +41,21 @@ def test_fail_next_truncate(faulty):
     assert d.get(S).json()["status"] == "success"
 
 
+def test_fail_next_match_only_hits_that_path_and_acts_first(faulty):
+    d = faulty
+    d.emu.set_faults({"fail_next": {"count": 1, "status": "truncate", "match": "generate-key"}}, d.name)
+    assert d.get(S).status_code == 200  # other paths are not affected
+    old = d.key
+    with pytest.raises(requests.exceptions.RequestException):
+        r = requests.post(d.url + "/api/v2/monitor/system/api-user/generate-key",
+                          headers={"Authorization": f"Bearer {old}"}, json={"api-user": "fortifleet-automation"},
+                          timeout=5)
+        r.json()
+    # truncation happens after the device acted: the old key is already replaced
+    assert requests.get(d.url + S, headers={"Authorization": f"Bearer {old}"}, timeout=5).status_code == 401
+    assert d.emu.secrets(d.name)["api_key"] != old
+
+
 def test_rates_html_429_latency_slow(faulty):
     d = faulty
     d.emu.set_faults({"html_error_rate": 1.0}, d.name)
