@@ -39,6 +39,9 @@ INVENTORY_VARS = {
     "retries": "fortigate_retries",
     "vdom": "fortigate_vdom",
     "admin_password": "fortigate_admin_password",
+    "api_user": "fortigate_api_user",
+    "diagnostic_access_token": "fortigate_diagnostic_access_token",
+    "controller_address": "fortigate_controller_address",
 }
 
 

@@ -11,17 +11,46 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.fortifleet.auth.plugins.module_utils import _api_access
+from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
 from ansible_collections.fortifleet.auth.plugins.module_utils._version import (
     NEWEST_KNOWN, FortiOSVersion, version_warning)
 
-# Subsets in the order they run; 'system' first because the others need the version.
-SUBSET_ORDER = ["system"]
+# Subsets in the order they run: access first (nothing else is read when it fails),
+# then 'system', because the others need the version.
+SUBSET_ORDER = ["api_access", "system"]
 
 ARGUMENT_SPEC = with_connection(dict(
     gather_subset=dict(type="list", elements="str", default=["system"], choices=["all"] + SUBSET_ORDER),
+    api_user=dict(type="str"),
+    diagnostic_access_token=dict(type="str", no_log=True),
+    controller_address=dict(type="str"),
 ))
+
+
+class ReadCache(object):
+    """Per-task memo of GETs, so subsets that need the same object read it once."""
+
+    def __init__(self, client):
+        self.client = client
+        self._answers = {}
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def get(self, path, mkey=None, api="cmdb", params=None, scope=None):
+        key = (api, path, mkey, scope, tuple(sorted((params or {}).items())))
+        if key not in self._answers:
+            try:
+                self._answers[key] = (self.client.get(path, mkey=mkey, api=api, params=params, scope=scope), None)
+            except err.FortiOSError as exc:
+                self._answers[key] = (None, exc)
+        answer, error = self._answers[key]
+        if error is not None:
+            raise error
+        return answer
 
 # license/status field names are UNCONFIRMED (facts §5); these are the values
 # that mean "not valid" / "not registered" across the shapes seen in clients.
@@ -93,7 +122,12 @@ def gather_system(ctx, client, facts):
     return found
 
 
-GATHERERS = {"system": gather_system}
+def gather_api_access(ctx, client, facts):
+    facts["api_access"], found = _api_access.probe(ctx, client)
+    return found
+
+
+GATHERERS = {"api_access": gather_api_access, "system": gather_system}
 
 
 def selected_subsets(requested):
@@ -102,9 +136,22 @@ def selected_subsets(requested):
 
 
 def run(ctx):
-    client = ctx.client()
+    client = ReadCache(ctx.client())
     facts = {"host": ctx.label}
     findings = []
-    for subset in selected_subsets(ctx.params["gather_subset"]):
-        findings.extend(GATHERERS[subset](ctx, client, facts))
+    subsets = selected_subsets(ctx.params["gather_subset"])
+    for subset in subsets:
+        try:
+            findings.extend(GATHERERS[subset](ctx, client, facts))
+        except err.PermissionDeniedError as exc:
+            if "api_access" not in subsets:
+                raise
+            # Already reported as API_PERMISSION_DENIED: keep going with what can be read.
+            facts.setdefault("errors", {})[subset] = str(exc)
+        access = facts.get("api_access", {}).get("status", "ok")
+        if access not in ("ok", "forbidden"):
+            # Without working access nothing else can be read, and a second failed key attempt
+            # would bring the source closer to a lock-out (facts §7).
+            facts["skipped_subsets"] = [s for s in subsets if s not in facts and s != "api_access"]
+            break
     return {"changed": False, "fortigate": facts, "findings": findings}

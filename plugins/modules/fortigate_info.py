@@ -14,6 +14,11 @@ short_description: Read a FortiGate's state and diagnose its authentication plum
 version_added: 0.1.0
 description:
   - Reads one FortiGate through the FortiOS REST API and returns facts and findings for the chosen subsets.
+  - The C(api_access) subset probes the REST API once and classifies access as C(ok), C(token_rejected),
+    C(trusthost_mismatch), C(forbidden), C(locked_out), C(tls_untrusted), C(unreachable) or C(timeout), with
+    a finding for each problem. It never makes a second attempt with a refused token, and when access is not
+    C(ok) (or only C(forbidden)) no other subset is read. It also reports whether the device accepts tokens in
+    the URL query (FortiOS 7.4.5 and later refuse them by default).
   - The C(system) subset reads the hostname, model, serial, FortiOS version and build, VDOM mode and
     licence status.
   - Never changes the device.
@@ -31,7 +36,27 @@ options:
     type: list
     elements: str
     default: [system]
-    choices: [all, system]
+    choices: [all, api_access, system]
+  api_user:
+    description:
+      - Name of the api-user that O(access_token) belongs to.
+      - With O(diagnostic_access_token), lets the C(api_access) subset tell a trusthost mismatch from a refused
+        token (FortiOS answers both with the same HTTP 401).
+      - Defaults to the inventory variable C(fortigate_api_user).
+    type: str
+  diagnostic_access_token:
+    description:
+      - A second, working API token that can read C(system/api-user) (for example a read-only auditor
+        api-user whose trusthost covers the controller).
+      - Used only after the main token was refused, to read the api-user's trusthost list.
+      - Defaults to the inventory variable C(fortigate_diagnostic_access_token).
+    type: str
+  controller_address:
+    description:
+      - The address the FortiGate sees for the controller, when NAT changes it.
+      - Defaults to the inventory variable C(fortigate_controller_address), then to the local address the
+        controller uses toward the device.
+    type: str
 attributes:
   check_mode:
     support: full
@@ -57,6 +82,13 @@ EXAMPLES = r"""
     access_token: "{{ vault_fortigate_token }}"
     ca_path: /etc/ssl/fortigate-ca.pem
 
+- name: Classify REST API access and tell a trusthost mismatch from a wrong token
+  fortifleet.auth.fortigate_info:
+    gather_subset: [api_access, system]
+    api_user: automation
+    diagnostic_access_token: "{{ vault_auditor_token }}"
+  register: access
+
 - name: Show what needs attention
   ansible.builtin.debug:
     msg: "{{ item.id }}: {{ item.summary }} -> {{ item.remediation }}"
@@ -81,6 +113,26 @@ fortigate:
       description: Serial number.
       type: str
       sample: FGVM02TM25000001
+    api_access:
+      description: The C(api_access) subset.
+      type: dict
+      returned: when the api_access subset is gathered
+      sample:
+        status: ok
+        http_status: null
+        detail: null
+        forbidden_groups: []
+        url_token_accepted: false
+    skipped_subsets:
+      description: Subsets not read because API access failed.
+      type: list
+      elements: str
+      returned: when access failed
+      sample: [system]
+    errors:
+      description: Subsets that could only partly be read because of a missing permission, with the error.
+      type: dict
+      returned: when a permission was missing
     system:
       description: The C(system) subset.
       type: dict
