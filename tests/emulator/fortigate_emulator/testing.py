@@ -123,9 +123,10 @@ class ControlClient:
 
 
 class Emulator(ControlClient):
-    def __init__(self, proc, control_url, inventory, state_dir, ready_line, start_seconds):
+    def __init__(self, proc, control_url, inventory, state_dir, ready_line, start_seconds, log_path=None):
         super().__init__(control_url)
         self.proc = proc
+        self.log_path = log_path
         self.inventory = inventory
         self.state_dir = state_dir
         self.ready_line = ready_line
@@ -141,7 +142,26 @@ class Emulator(ControlClient):
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
         return self.proc.returncode
+
+    def log_tail(self, max_bytes=4000) -> str:
+        """The last bytes of the emulator's stderr log (empty if there is none)."""
+        return _tail(self.log_path, max_bytes)
+
+
+def _tail(path, max_bytes=4000) -> str:
+    if not path:
+        return ""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - max_bytes))
+            return fh.read().decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def free_port() -> int:
@@ -178,8 +198,12 @@ def start_emulator(devices=3, scenario="healthy", profile=None, http=False, port
     if seed is not None:
         cmd += ["--seed", str(seed)]
     cmd += list(extra_args)
+    # stderr goes to a file, never to a pipe: nobody drains a pipe while the tests run, and a
+    # full pipe would block the emulator's event loop on its next write to stderr.
+    log_path = os.path.join(state_dir, "emulator.log")
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
     line = ""
     deadline = t0 + timeout
     while time.monotonic() < deadline:
@@ -191,12 +215,16 @@ def start_emulator(devices=3, scenario="healthy", profile=None, http=False, port
         if proc.poll() is not None:
             break
     if not line.startswith(READY_PREFIX):
-        proc.kill()
-        err = proc.stderr.read() if proc.stderr else ""
-        raise RuntimeError(f"emulator did not start: {line!r} {err}")
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        raise RuntimeError(f"emulator did not start (exit code {proc.returncode}): {line!r}\n"
+                           f"--- tail of {log_path} ---\n{_tail(log_path)}")
     elapsed = time.monotonic() - t0
     fields = dict(tok.split("=", 1) for tok in line[len(READY_PREFIX):].split())
-    return Emulator(proc, fields["control"], fields["inventory"], state_dir, line.strip(), elapsed)
+    return Emulator(proc, fields["control"], fields["inventory"], state_dir, line.strip(), elapsed,
+                    log_path=log_path)
 
 
 @contextlib.contextmanager
