@@ -26,10 +26,15 @@ TRIAL_CODE = "0000-0000-0000-0000-0000"  # ts B8: trial tokens import code
 
 
 def seeds_scenarios(n: int) -> list:
-    """Deterministic spread: 3 of every 10 devices healthy (~30%), the rest round-robin."""
+    """Deterministic spread: about 30% healthy, the rest round-robin over the seed scenarios; a fleet too
+    small for both gets every seed scenario first (20 devices: all 18 seeds + 2 healthy)."""
+    healthy = round(0.3 * n)
+    if n - healthy < len(SEED_SCENARIOS):
+        healthy = max(0, n - len(SEED_SCENARIOS))
+    healthy_at = {(k * n) // healthy for k in range(healthy)} if healthy else set()
     out, j = [], 0
     for i in range(n):
-        if i % 10 in (0, 4, 7):
+        if i in healthy_at:
             out.append("healthy")
         else:
             out.append(SEED_SCENARIOS[j % len(SEED_SCENARIOS)])

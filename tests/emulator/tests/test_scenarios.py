@@ -51,6 +51,8 @@ def test_scenario(device, scenario):
 
 
 def test_seeds_spread():
+    small = scenarios.seeds_scenarios(20)
+    assert set(small) == set(scenarios.ALL_SCENARIOS) and small.count("healthy") == 2
     names = scenarios.seeds_scenarios(100)
     assert 25 <= names.count("healthy") <= 35
     assert set(scenarios.SEED_SCENARIOS) <= set(names)
