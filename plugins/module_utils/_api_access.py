@@ -71,8 +71,7 @@ fnd.define("API_TRUSTHOST_MISMATCH", "critical", "api_access",
            "(HTTP 401).",
            "Add the address the FortiGate sees for the controller (after NAT) to the api-user's trusthost, "
            "e.g. with the fortifleet.auth.api_access role (api_access_trusthosts) run with a working "
-           "credential; or run the automation from an allowed address.",
-           auto_fix=True)
+           "credential such as the diagnostic one; or run the automation from an allowed address.")
 fnd.define("API_URL_TOKEN_DISABLED", "info", "api_access",
            "FortiOS {version} refuses API tokens in the URL query (rest-api-key-url-query is disabled).",
            "Nothing to do for fortifleet.auth, which sends the token only in the Authorization header. Other tools "

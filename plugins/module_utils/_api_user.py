@@ -28,7 +28,7 @@ ARGUMENT_SPEC = with_connection(dict(
     trusthost_mode=dict(type="str", choices=["add", "exact"], default="add"),
     allow_any_trusthost=dict(type="bool", default=False),
     accprofile=dict(type="str"),
-    vdom=dict(type="list", elements="str"),
+    vdoms=dict(type="list", elements="str"),
     cors_allow_origin=dict(type="str"),
     comments=dict(type="str"),
     regenerate_key=dict(type="bool", default=False),
@@ -39,7 +39,7 @@ ARGUMENT_SPEC = with_connection(dict(
 ))
 
 # facts §4 field limits.
-_LIMITS = {"name": 35, "accprofile": 35, "vdom": 79, "cors_allow_origin": 269, "comments": 255}
+_LIMITS = {"name": 35, "accprofile": 35, "vdoms": 79, "cors_allow_origin": 269, "comments": 255}
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.@-]+$")
 
 
@@ -74,7 +74,7 @@ def validate(params):
                 continue
             if len(value) > limit:
                 raise err.InputError(field, "longer than %d characters" % limit)
-            if field in ("name", "accprofile", "vdom") and not _SAFE_NAME.match(value):
+            if field in ("name", "accprofile", "vdoms") and not _SAFE_NAME.match(value):
                 raise err.InputError(field, "%r contains characters FortiOS object names cannot hold "
                                             "(use letters, digits, '_', '-', '.', '@')" % value)
             if any(c in value for c in "\r\n\x00"):
@@ -118,8 +118,8 @@ def _desired(params, current, networks):
     desired = {"name": params["name"]}
     if params.get("trusthost") is not None:
         desired["trusthost"] = _desired_trusthost(current, networks, params["trusthost_mode"])
-    if params.get("vdom") is not None:
-        desired["vdom"] = [{"name": v} for v in params["vdom"]]
+    if params.get("vdoms") is not None:
+        desired["vdom"] = [{"name": v} for v in params["vdoms"]]
     for option in ("accprofile", "cors_allow_origin", "comments"):
         if params.get(option) is not None:
             desired[option.replace("_", "-")] = params[option]
@@ -196,12 +196,12 @@ def rotate_key(ctx, client, name):
         try:
             check.get("system/status", api="monitor")
         except err.FortiOSError as exc:
+            stored = " in %s" % params["key_file"] if params.get("key_file") else ""
             raise err.FortiOSError(
                 action="verify", obj="the new key of api-user '%s'" % name, host=client.label,
                 detail=exc.message.split(": ", 1)[-1],
                 hint="The new key was stored%s but the device does not accept it from this controller: check the "
-                     "api-user's trusthost and profile." % (" in %s" % params["key_file"] if params.get("key_file")
-                                                               else ""), status=exc.status)
+                     "api-user's trusthost and profile." % stored, status=exc.status)
         finally:
             client.requests_sent += check.requests_sent
         out["key_verified"] = True

@@ -52,6 +52,7 @@ class ReadCache(object):
             raise error
         return answer
 
+
 # license/status field names are UNCONFIRMED (facts §5); these are the values
 # that mean "not valid" / "not registered" across the shapes seen in clients.
 _VM_INVALID = ("vm_invalid", "invalid", "expired", "vm_expired", "no_license")

@@ -51,8 +51,8 @@ options:
   accprofile:
     description: Admin profile (C(config system accprofile)) of the api-user. Required to create one.
     type: str
-  vdom:
-    description: VDOMs the api-user may use (the whole list).
+  vdoms:
+    description: VDOMs the api-user may use (the whole list; the C(vdom) field of the api-user).
     type: list
     elements: str
   cors_allow_origin:
@@ -118,7 +118,7 @@ EXAMPLES = r"""
   fortifleet.auth.api_user:
     name: automation
     accprofile: automation_profile
-    vdom: [root]
+    vdoms: [root]
   diff: true
 
 - name: Rotate the key and keep it in a 0600 file

@@ -118,7 +118,7 @@ def test_trusthost_mismatch_told_apart_with_a_second_credential(emu, tmp_path):
     assert result["fortigate"]["api_access"]["status"] == "trusthost_mismatch"
     finding = result["findings"][0]
     assert finding["id"] == "API_TRUSTHOST_MISMATCH" and "127.0.0.1" in finding["summary"]
-    assert finding["auto_fix"] is True
+    assert "api_access_trusthosts" in finding["remediation"]
     assert len(failed_key_attempts(emu, "fgt-003")) == 1
     assert auditor not in run.output
 
@@ -223,7 +223,7 @@ API_USER_TASK = """
   fortifleet.auth.api_user:
     name: fortifleet-automation
     trusthost: [192.0.2.0/24, "198.51.100.7"]
-    vdom: [root]
+    vdoms: [root]
   register: out
 """
 
@@ -266,7 +266,7 @@ def test_api_user_bad_input_fails_before_any_write(emu, tmp_path, args, field):
 
 def test_admin_password_needed_on_765(memu, tmp_path):
     name = by_version(memu, "7.6.5")
-    task = API_USER_TASK.replace("vdom: [root]", "vdom: [root]\n    admin_password: \"{{ pw }}\"")
+    task = API_USER_TASK.replace("vdoms: [root]", "vdoms: [root]\n    admin_password: \"{{ pw }}\"")
     without = run_playbook(tmp_path, memu.inventory, task, args=["--limit", name, "-e", "pw="])
     result = without.results[name]
     assert result["failed"] and result["fortios_error"] == -8102

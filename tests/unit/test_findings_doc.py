@@ -1,0 +1,35 @@
+"""The findings catalogue in docs/ lists exactly the ids the code can emit."""
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_findings_doc_is_generated_from_the_code():
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "tools", "findings_doc.py"), "--check"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_every_emitted_id_is_defined():
+    # Ids are only ever built through finding(id), which looks the id up in the catalogue:
+    # scan the sources for finding("...") calls and check each against the catalogue.
+    import re
+    from ansible_collections.fortifleet.auth.plugins.module_utils import _fortigate_info  # noqa: F401
+    from ansible_collections.fortifleet.auth.plugins.module_utils._findings import CATALOGUE
+    pattern = re.compile(r'finding\(\s*"([A-Z0-9_]+)"')
+    used = set()
+    base = os.path.join(ROOT, "plugins", "module_utils")
+    for name in os.listdir(base):
+        if name.endswith(".py"):
+            with open(os.path.join(base, name)) as handle:
+                used.update(pattern.findall(handle.read()))
+    assert used <= set(CATALOGUE), used - set(CATALOGUE)
+
+
+def test_status_findings_are_defined():
+    from ansible_collections.fortifleet.auth.plugins.module_utils._api_access import STATUS_FINDING, STATUSES
+    from ansible_collections.fortifleet.auth.plugins.module_utils._findings import CATALOGUE
+    assert set(STATUS_FINDING.values()) <= set(CATALOGUE)
+    assert set(STATUS_FINDING) == set(STATUSES) - {"ok"}
