@@ -241,7 +241,9 @@ class Fleet:
         parts = [urllib.parse.unquote(p) for p in raw.split("/") if p != ""]
         write = method in ("POST", "PUT", "DELETE")
         if len(parts) < 5 or parts[0] != "api" or parts[1] != "v2" or parts[2] not in ("cmdb", "monitor"):
-            self.record(dev, request, 404, "not_checked", write)
+            # Not an API path (e.g. the vendor collection's POST /logout): nothing was written, and
+            # the audit's `write` means cmdb POST/PUT/DELETE or a monitor action POST (README).
+            self.record(dev, request, 404, "not_checked", False)
             return 404, E.html_page(404), None, True  # ASSUMED: non-API paths -> HTML 404
         kind = parts[2]
         q = request.query

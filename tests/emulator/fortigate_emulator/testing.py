@@ -200,6 +200,7 @@ def start_emulator(devices=3, scenario="healthy", profile=None, http=False, port
     cmd += list(extra_args)
     # stderr goes to a file, never to a pipe: nobody drains a pipe while the tests run, and a
     # full pipe would block the emulator's event loop on its next write to stderr.
+    os.makedirs(state_dir, exist_ok=True)
     log_path = os.path.join(state_dir, "emulator.log")
     t0 = time.monotonic()
     with open(log_path, "ab") as log:

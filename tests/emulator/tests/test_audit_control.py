@@ -80,3 +80,15 @@ def test_scenario_unknown_rejected(emu):
         assert exc.status == 400
     else:
         raise AssertionError("expected 400")
+
+
+def test_non_api_paths_are_not_writes(device, emu):
+    # fortinet.fortios' httpapi plugin sends GET /logincheck and POST /logout (facts §7); they are
+    # not API paths, get the HTML 404 and must not show up as writes in the audit.
+    d = device("7.4.4")
+    emu.clear_audit(d.name)
+    assert d.get("/logincheck").status_code == 404
+    assert d.post("/logout").status_code == 404
+    recs = emu.audit(d.name)
+    assert [(r["method"], r["path"], r["status"], r["auth"], r["write"]) for r in recs] == [
+        ("GET", "/logincheck", 404, "not_checked", False), ("POST", "/logout", 404, "not_checked", False)]

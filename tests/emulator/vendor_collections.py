@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Fetch the vendor's ``fortinet.fortios`` collection for the emulator fidelity test.
+
+Test-only tool: the collection is never a dependency of ``fortifleet.auth``.
+
+Galaxy is not reachable from our machines, but the ``ansible`` package on PyPI
+bundles ``fortinet.fortios`` and the collections its httpapi connection needs.
+This script downloads that wheel once (``pip download --no-deps``, nothing is
+installed), extracts only the collections listed in ``COLLECTIONS`` into
+``<cache>/collections/ansible_collections/...`` and prints the collections
+directory, which is what ``ANSIBLE_COLLECTIONS_PATH`` should point at.
+
+Pinned: ansible 12.3.0 = fortinet.fortios 2.4.2, ansible.netcommon 8.2.0,
+ansible.utils 6.0.0, all built for ansible-core 2.19.
+
+Exit codes: 0 ok (path printed on stdout); 3 the wheel could not be downloaded
+(PyPI unreachable; the reason is on stderr); 1 anything else.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ANSIBLE_VERSION = "12.3.0"
+COLLECTIONS = ("fortinet/fortios", "ansible/netcommon", "ansible/utils")
+EXIT_DOWNLOAD_FAILED = 3
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CACHE = REPO_ROOT / ".cache" / "vendor"
+
+
+def _wheel_path(cache: Path) -> Path:
+    return cache / f"ansible-{ANSIBLE_VERSION}-py3-none-any.whl"
+
+
+def _stamp_path(collections_dir: Path) -> Path:
+    return collections_dir / ".extracted.json"
+
+
+def _wanted_stamp() -> dict:
+    return {"ansible": ANSIBLE_VERSION, "collections": list(COLLECTIONS)}
+
+
+def download(cache: Path) -> Path:
+    wheel = _wheel_path(cache)
+    if wheel.is_file() and zipfile.is_zipfile(wheel):
+        return wheel
+    cache.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
+           "--timeout", "20", "--retries", "2",
+           "--only-binary=:all:", f"ansible=={ANSIBLE_VERSION}", "-d", str(cache)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0 or not wheel.is_file():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise DownloadError(f"pip download ansible=={ANSIBLE_VERSION} failed "
+                            f"(rc={proc.returncode}): " + " | ".join(tail))
+    return wheel
+
+
+class DownloadError(RuntimeError):
+    pass
+
+
+def extract(wheel: Path, collections_dir: Path) -> None:
+    prefixes = tuple(f"ansible_collections/{c}/" for c in COLLECTIONS)
+    parent = collections_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="collections-", dir=parent))
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            members = [n for n in zf.namelist() if n.startswith(prefixes)]
+            for c in COLLECTIONS:
+                if f"ansible_collections/{c}/MANIFEST.json" not in members:
+                    raise RuntimeError(f"{wheel.name} has no collection {c}")
+            for name in members:
+                # zip-slip guard: every member stays below tmp
+                target = (tmp / name).resolve()
+                if not str(target).startswith(str(tmp.resolve()) + os.sep):
+                    raise RuntimeError(f"unsafe path in wheel: {name}")
+                zf.extract(name, tmp)
+        _stamp_path(tmp).write_text(json.dumps(_wanted_stamp()))
+        if collections_dir.exists():
+            shutil.rmtree(collections_dir)
+        tmp.rename(collections_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def ensure(cache: Path = DEFAULT_CACHE) -> Path:
+    """Return the collections directory, downloading/extracting if needed."""
+    collections_dir = cache / "collections"
+    stamp = _stamp_path(collections_dir)
+    try:
+        if json.loads(stamp.read_text()) == _wanted_stamp():
+            return collections_dir
+    except (OSError, ValueError):
+        pass
+    extract(download(cache), collections_dir)
+    return collections_dir
+
+
+def collection_versions(collections_dir: Path) -> dict:
+    out = {}
+    for c in COLLECTIONS:
+        manifest = collections_dir / "ansible_collections" / c / "MANIFEST.json"
+        out[c.replace("/", ".")] = json.loads(manifest.read_text())["collection_info"]["version"]
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
+                    help="cache directory (default: <repo>/.cache/vendor)")
+    ap.add_argument("--versions", action="store_true",
+                    help="also print the collection versions on stderr")
+    args = ap.parse_args(argv)
+    try:
+        path = ensure(args.cache.resolve())
+    except DownloadError as exc:
+        print(f"vendor_collections: {exc}", file=sys.stderr)
+        return EXIT_DOWNLOAD_FAILED
+    if args.versions:
+        print(json.dumps(collection_versions(path)), file=sys.stderr)
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
