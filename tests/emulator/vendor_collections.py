@@ -58,14 +58,23 @@ def download(cache: Path) -> Path:
            "--only-binary=:all:", f"ansible=={ANSIBLE_VERSION}", "-d", str(cache)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0 or not wheel.is_file():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        raise DownloadError(f"pip download ansible=={ANSIBLE_VERSION} failed "
-                            f"(rc={proc.returncode}): " + " | ".join(tail))
+        out = proc.stderr + proc.stdout
+        tail = " | ".join(out.strip().splitlines()[-5:])
+        msg = f"pip download ansible=={ANSIBLE_VERSION} failed (rc={proc.returncode}): {tail}"
+        if any(sign in out for sign in NETWORK_SIGNS):
+            raise DownloadError(msg)
+        raise RuntimeError(msg)  # reachable but failed: a real error, not a reason to skip
     return wheel
 
 
+# pip's wording when the index cannot be reached (it then also says "No matching distribution")
+NETWORK_SIGNS = ("NewConnectionError", "ConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
+                 "Could not fetch URL", "Temporary failure in name resolution", "Name or service not known",
+                 "Network is unreachable", "Connection refused", "ProxyError", "SSLError")
+
+
 class DownloadError(RuntimeError):
-    pass
+    """The package index could not be reached."""
 
 
 def extract(wheel: Path, collections_dir: Path) -> None:
