@@ -258,6 +258,16 @@ def test_monitor_facts(run):
                 "/api/v2/monitor/endpoint-control/ems/cert-status"} <= {a["path"] for a in gets}
 
 
+def test_no_warnings_except_on_707(run):
+    for rec in run.records:
+        version = {n: v for v, n in run.names.items()}[rec["host"]]
+        warnings = rec["result"].get("warnings") or []
+        if version != "7.0.7":
+            assert not warnings, rec
+        else:  # the ems_name parameter / name-keyed fctems (facts §3, §5), asserted elsewhere
+            assert all("endpoint-control_ems" in w or "version mismatch" in w for w in warnings), warnings
+
+
 def test_global_scope(run):
     st = run.ok("7.4.8", "F03")
     assert st["meta"]["vdom"] == "global" and st["meta"]["http_status"] == 200
@@ -332,6 +342,7 @@ def test_fctems_ems_id_version(run):
     put = run.ok("7.4.4", "F30")
     assert put["changed"] is True and put["meta"]["http_method"] == "PUT"
     assert run.ok("7.4.4", "F31")["changed"] is True  # 45 -> 60 would change; not written
+    assert run.ok("7.4.4", "F35")["changed"] is False  # the GET compares equal to what was sent
     row = {str(r["ems-id"]): r for r in run.state["7.4.4"]["config"]["endpoint-control/fctems"]}["1"]
     assert row["call-timeout"] == 45
     puts = run.api_calls("7.4.4", "PUT", "/api/v2/cmdb/endpoint-control/fctems/1")
@@ -351,6 +362,9 @@ def test_fctems_name_keyed_version_disagreement(run):
     # POSTs {"ems-id": 1, ...}, which FortiOS 7.0.7 refuses (unknown field). Emulator kept as is.
     bad = run.failed("7.0.7", "F32")
     assert bad["meta"]["http_status"] == 500 and bad["meta"]["error"] == -651
+    # the collection's own versioned schema agrees: ems_id (and status) start at 7.0.8
+    mism = bad["version_check_warning"]["mismatches"]
+    assert any(m.startswith("option ems_id(1) Supported version ranges are v7.0.8") for m in mism), mism
     calls = [(a["method"], a["path"], a["status"]) for a in run.api_calls("7.0.7")
              if "fctems" in a["path"]]
     assert calls == [("GET", "/api/v2/cmdb/endpoint-control/fctems/1", 404),
@@ -370,6 +384,7 @@ def test_api_user_create_generate_key_use_delete(run):
         made = run.ok(version, "F40")
         assert made["changed"] is True and made["meta"]["http_method"] == "POST"
         assert run.ok(version, "F41")["changed"] is True
+        assert run.ok(version, "F45")["changed"] is False  # vdom/trusthost tables compare equal
         key = run.ok(version, "F42")["meta"]["results"]["access_token"]
         assert len(key) == 30
         st = run.ok(version, "F43")["meta"]
@@ -382,7 +397,8 @@ def test_api_user_create_generate_key_use_delete(run):
                if "api-user" in a["path"]]
         assert seq == [("GET", "cmdb/system/api-user/fidelity-reader", 404),
                        ("POST", "cmdb/system/api-user", 200),
-                       ("GET", "cmdb/system/api-user/fidelity-reader", 200),  # check mode read
+                       ("GET", "cmdb/system/api-user/fidelity-reader", 200),  # check mode reads
+                       ("GET", "cmdb/system/api-user/fidelity-reader", 200),
                        ("POST", "monitor/system/api-user/generate-key", 200),
                        ("DELETE", "cmdb/system/api-user/fidelity-reader", 200)]
         # the new key authenticated F43
