@@ -14,19 +14,21 @@ __metaclass__ = type
 from ansible_collections.fortifleet.auth.plugins.module_utils import _api_access
 from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils import _ftm_push
 from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
 from ansible_collections.fortifleet.auth.plugins.module_utils._version import (
     NEWEST_KNOWN, FortiOSVersion, version_warning)
 
 # Subsets in the order they run: access first (nothing else is read when it fails),
 # then 'system', because the others need the version.
-SUBSET_ORDER = ["api_access", "system"]
+SUBSET_ORDER = ["api_access", "system", "ftm_push"]
 
 ARGUMENT_SPEC = with_connection(dict(
     gather_subset=dict(type="list", elements="str", default=["system"], choices=["all"] + SUBSET_ORDER),
     api_user=dict(type="str"),
     diagnostic_access_token=dict(type="str", no_log=True),
     controller_address=dict(type="str"),
+    ftm_push_server=dict(type="str"),
 ))
 
 
@@ -128,7 +130,21 @@ def gather_api_access(ctx, client, facts):
     return found
 
 
-GATHERERS = {"api_access": gather_api_access, "system": gather_system}
+def _global_settings(client):
+    try:
+        glob = client.get("system/global", scope="global").results
+    except err.PermissionDeniedError:
+        return None
+    return glob if isinstance(glob, dict) else None
+
+
+def gather_ftm_push(ctx, client, facts):
+    facts["ftm_push"], found = _ftm_push.diagnose(client, ctx.params.get("ftm_push_server"),
+                                                  _global_settings(client))
+    return found
+
+
+GATHERERS = {"api_access": gather_api_access, "system": gather_system, "ftm_push": gather_ftm_push}
 
 
 def selected_subsets(requested):

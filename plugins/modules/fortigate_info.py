@@ -21,6 +21,9 @@ description:
     the URL query (FortiOS 7.4.5 and later refuse them by default).
   - The C(system) subset reads the hostname, model, serial, FortiOS version and build, VDOM mode and
     licence status.
+  - The C(ftm_push) subset reads C(system/ftm-push), the interfaces, the local certificates and the admin ports, and
+    reports FortiToken Mobile push problems (disabled, missing server certificate, no or legacy callback address,
+    FQDN on a release without C(server), interface without C(ftm) access, port conflict, private address).
   - Never changes the device.
 author:
   - fortifleet.auth contributors (@fortifleet)
@@ -36,7 +39,7 @@ options:
     type: list
     elements: str
     default: [system]
-    choices: [all, api_access, system]
+    choices: [all, api_access, system, ftm_push]
   api_user:
     description:
       - Name of the api-user that O(access_token) belongs to.
@@ -50,6 +53,11 @@ options:
         api-user whose trusthost covers the controller).
       - Used only after the main token was refused, to read the api-user's trusthost list.
       - Defaults to the inventory variable C(fortigate_diagnostic_access_token).
+    type: str
+  ftm_push_server:
+    description:
+      - The callback address you want for FortiToken Mobile push, if any. The C(ftm_push) subset then reports an
+        FQDN that the device's release cannot take.
     type: str
   controller_address:
     description:
@@ -133,6 +141,15 @@ fortigate:
       description: Subsets that could only partly be read because of a missing permission, with the error.
       type: dict
       returned: when a permission was missing
+    ftm_push:
+      description: The C(ftm_push) subset.
+      type: dict
+      returned: when the ftm_push subset is gathered
+      sample:
+        config: {status: enable, server: 203.0.113.10, server-port: 4433, server-cert: Fortinet_Factory}
+        callback_address: 203.0.113.10
+        callback_interface: port1
+        server_field: server
     system:
       description: The C(system) subset.
       type: dict
