@@ -29,6 +29,9 @@ import zipfile
 from pathlib import Path
 
 ANSIBLE_VERSION = "12.3.0"
+# An older release for one check only: fortinet.fortios 2.3.8 still puts the token in the URL
+# (?access_token=, facts §7), which FortiOS 7.4.5+ refuses by default.
+LEGACY_ANSIBLE_VERSION = "10.7.0"
 COLLECTIONS = ("fortinet/fortios", "ansible/netcommon", "ansible/utils")
 EXIT_DOWNLOAD_FAILED = 3
 
@@ -36,31 +39,31 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "vendor"
 
 
-def _wheel_path(cache: Path) -> Path:
-    return cache / f"ansible-{ANSIBLE_VERSION}-py3-none-any.whl"
+def _wheel_path(cache: Path, version: str = ANSIBLE_VERSION) -> Path:
+    return cache / f"ansible-{version}-py3-none-any.whl"
 
 
 def _stamp_path(collections_dir: Path) -> Path:
     return collections_dir / ".extracted.json"
 
 
-def _wanted_stamp() -> dict:
-    return {"ansible": ANSIBLE_VERSION, "collections": list(COLLECTIONS)}
+def _wanted_stamp(version: str = ANSIBLE_VERSION) -> dict:
+    return {"ansible": version, "collections": list(COLLECTIONS)}
 
 
-def download(cache: Path) -> Path:
-    wheel = _wheel_path(cache)
+def download(cache: Path, version: str = ANSIBLE_VERSION) -> Path:
+    wheel = _wheel_path(cache, version)
     if wheel.is_file() and zipfile.is_zipfile(wheel):
         return wheel
     cache.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
            "--timeout", "20", "--retries", "2",
-           "--only-binary=:all:", f"ansible=={ANSIBLE_VERSION}", "-d", str(cache)]
+           "--only-binary=:all:", f"ansible=={version}", "-d", str(cache)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0 or not wheel.is_file():
         out = proc.stderr + proc.stdout
         tail = " | ".join(out.strip().splitlines()[-5:])
-        msg = f"pip download ansible=={ANSIBLE_VERSION} failed (rc={proc.returncode}): {tail}"
+        msg = f"pip download ansible=={version} failed (rc={proc.returncode}): {tail}"
         if any(sign in out for sign in NETWORK_SIGNS):
             raise DownloadError(msg)
         raise RuntimeError(msg)  # reachable but failed: a real error, not a reason to skip
@@ -77,7 +80,7 @@ class DownloadError(RuntimeError):
     """The package index could not be reached."""
 
 
-def extract(wheel: Path, collections_dir: Path) -> None:
+def extract(wheel: Path, collections_dir: Path, version: str = ANSIBLE_VERSION) -> None:
     prefixes = tuple(f"ansible_collections/{c}/" for c in COLLECTIONS)
     parent = collections_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +97,7 @@ def extract(wheel: Path, collections_dir: Path) -> None:
                 if not str(target).startswith(str(tmp.resolve()) + os.sep):
                     raise RuntimeError(f"unsafe path in wheel: {name}")
                 zf.extract(name, tmp)
-        _stamp_path(tmp).write_text(json.dumps(_wanted_stamp()))
+        _stamp_path(tmp).write_text(json.dumps(_wanted_stamp(version)))
         if collections_dir.exists():
             shutil.rmtree(collections_dir)
         tmp.rename(collections_dir)
@@ -103,16 +106,16 @@ def extract(wheel: Path, collections_dir: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def ensure(cache: Path = DEFAULT_CACHE) -> Path:
+def ensure(cache: Path = DEFAULT_CACHE, version: str = ANSIBLE_VERSION) -> Path:
     """Return the collections directory, downloading/extracting if needed."""
-    collections_dir = cache / "collections"
+    collections_dir = cache / ("collections" if version == ANSIBLE_VERSION else f"collections-{version}")
     stamp = _stamp_path(collections_dir)
     try:
-        if json.loads(stamp.read_text()) == _wanted_stamp():
+        if json.loads(stamp.read_text()) == _wanted_stamp(version):
             return collections_dir
     except (OSError, ValueError):
         pass
-    extract(download(cache), collections_dir)
+    extract(download(cache, version), collections_dir, version)
     return collections_dir
 
 
@@ -128,11 +131,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
                     help="cache directory (default: <repo>/.cache/vendor)")
+    ap.add_argument("--legacy", action="store_true",
+                    help=f"fetch ansible=={LEGACY_ANSIBLE_VERSION} instead (fortinet.fortios 2.3.8, URL tokens)")
     ap.add_argument("--versions", action="store_true",
                     help="also print the collection versions on stderr")
     args = ap.parse_args(argv)
     try:
-        path = ensure(args.cache.resolve())
+        path = ensure(args.cache.resolve(), LEGACY_ANSIBLE_VERSION if args.legacy else ANSIBLE_VERSION)
     except DownloadError as exc:
         print(f"vendor_collections: {exc}", file=sys.stderr)
         return EXIT_DOWNLOAD_FAILED

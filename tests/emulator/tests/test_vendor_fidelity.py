@@ -42,6 +42,7 @@ ROLES = {
     "7.4.8": ("global", "healthy"),           # 7.4.5+: URL tokens refused; global scope
     "7.6.5": ("apiuser", "healthy"),          # X-Admin-Passwd required for api-user writes
 }
+LEGACY_PLAYBOOK = HERE / "vendor_fidelity" / "legacy_url_token.yml"
 PLAYBOOK_TIMEOUT = 240
 
 
@@ -52,9 +53,8 @@ def _ansible_bin(name: str) -> Path:
     pytest.skip(f"{name} not found in {REPO_ROOT / '.venv' / 'bin'} (run `make setup`)")
 
 
-@pytest.fixture(scope="session")
-def vendor_collections() -> Path:
-    proc = subprocess.run([sys.executable, str(VENDOR_SCRIPT), "--versions"], capture_output=True,
+def _fetch(*args) -> Path:
+    proc = subprocess.run([sys.executable, str(VENDOR_SCRIPT), "--versions", *args], capture_output=True,
                           text=True, timeout=900)
     if proc.returncode == 3:  # vendor_collections.EXIT_DOWNLOAD_FAILED
         pytest.skip("PyPI unreachable, cannot fetch the vendor's fortinet.fortios collection: "
@@ -63,6 +63,40 @@ def vendor_collections() -> Path:
     path = Path(proc.stdout.strip().splitlines()[-1])
     assert (path / "ansible_collections" / "fortinet" / "fortios" / "MANIFEST.json").is_file()
     return path
+
+
+@pytest.fixture(scope="session")
+def vendor_collections() -> Path:
+    return _fetch()
+
+
+@pytest.fixture(scope="session")
+def legacy_collections() -> Path:
+    return _fetch("--legacy")
+
+
+def _playbook(collections: Path, work: Path, inventory: Path, playbook: Path, record: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": str(collections),  # the vendor's, nothing of ours
+        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+        "ANSIBLE_CONFIG": str(work / "no-ansible.cfg"),
+        "ANSIBLE_HOME": str(work / "ansible-home"),
+        "ANSIBLE_LOCAL_TEMP": str(work / "ansible-tmp"),
+        "ANSIBLE_PERSISTENT_CONTROL_PATH_DIR": str(work / "pc"),
+        "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
+        "ANSIBLE_CALLBACKS_ENABLED": "fidelity_record",
+        "ANSIBLE_HOST_KEY_CHECKING": "false",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORKS": "4",
+        "FIDELITY_RECORD": str(record),
+    })
+    env.pop("PYTHONPATH", None)  # Makefile points it at .build (our collection): keep it out
+    proc = subprocess.run([str(_ansible_bin("ansible-playbook")), "-i", str(inventory), str(playbook)],
+                          cwd=str(work), env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT)
+    (work / f"{playbook.stem}.log").write_text(proc.stdout + proc.stderr)
+    records = [json.loads(x) for x in record.read_text().splitlines()] if record.exists() else []
+    return proc, records
 
 
 def _inventory(emu, names: dict) -> dict:
@@ -152,31 +186,10 @@ def run(vendor_collections, tmp_path_factory):
         inv = work / "inventory.json"
         inv.write_text(json.dumps(_inventory(emu, names), indent=1))
         inv.chmod(0o600)
-        record = work / "record.jsonl"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-        env.update({
-            "ANSIBLE_COLLECTIONS_PATH": str(vendor_collections),  # the vendor's, nothing of ours
-            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
-            "ANSIBLE_CONFIG": str(work / "no-ansible.cfg"),
-            "ANSIBLE_HOME": str(work / "ansible-home"),
-            "ANSIBLE_LOCAL_TEMP": str(work / "ansible-tmp"),
-            "ANSIBLE_PERSISTENT_CONTROL_PATH_DIR": str(work / "pc"),
-            "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
-            "ANSIBLE_CALLBACKS_ENABLED": "fidelity_record",
-            "ANSIBLE_HOST_KEY_CHECKING": "false",
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_FORKS": "4",
-            "FIDELITY_RECORD": str(record),
-        })
-        env.pop("PYTHONPATH", None)  # Makefile points it at .build (our collection): keep it out
         since = emu.health()["seq"]
         t0 = time.monotonic()
-        proc = subprocess.run([str(_ansible_bin("ansible-playbook")), "-i", str(inv), str(PLAYBOOK)],
-                              cwd=str(work), env=env, capture_output=True, text=True,
-                              timeout=PLAYBOOK_TIMEOUT)
+        proc, records = _playbook(vendor_collections, work, inv, PLAYBOOK, work / "record.jsonl")
         seconds = time.monotonic() - t0
-        (work / "ansible-playbook.log").write_text(proc.stdout + proc.stderr)
-        records = [json.loads(x) for x in record.read_text().splitlines()] if record.exists() else []
         assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:] + "\n" + emu.log_tail()
         result = Run(emu, names, records, proc, seconds, since)
         (work / "audit.json").write_text(json.dumps(result.audit, indent=1))  # for debugging
@@ -207,7 +220,7 @@ def test_token_auth_is_bearer_only_and_never_locks_out(run):
         assert calls
         assert not [a for a in calls if "access_token" in a["query"]], version
         assert not [a for a in calls if a["auth"] in ("bad_key", "locked_out", "untrusted")], version
-        assert not [a for a in calls if a.get("auth_detail") and a["auth_detail"].get("url_token_disabled")]
+        assert not [a for a in calls if a.get("auth_detail") == "url_token_disabled"]
         # the plugin's login probe (facts §7: GET system/status after /logincheck) was answered
         assert [a for a in calls if a["path"] == "/api/v2/monitor/system/status" and a["status"] == 200]
         assert not run.state[version]["locked_out_sources"]
@@ -416,3 +429,38 @@ def test_api_user_on_765_needs_admin_password(run):
     users = [u["name"] for u in run.state["7.6.5"]["config"]["system/api-user"]]
     assert users == ["fortifleet-automation"]
     assert not [a for a in run.api_calls("7.6.5") if a["write"] and a["status"] == 200]
+
+
+def test_legacy_collection_url_token(legacy_collections, tmp_path):
+    """fortinet.fortios 2.3.8 sends ?access_token= (and a Bearer header) on every request (facts §7).
+
+    FortiOS 7.4.5+ refuses URL tokens unless `rest-api-key-url-query enable` (facts §7, COMM 357228;
+    ts D: 401 with `WWW-Authenticate: error="invalid_token"`); the collection then reports "Invalid
+    access token" (facts §7 httpapi login). The emulator refuses the URL token even with a Bearer
+    header beside it (README ASSUMED 5), which matches the collection's own history: 2.4.2 stopped
+    sending the URL token to fix token auth on 7.6.4 (facts §7 CHANGELOG). Emulator kept as is.
+    7.4.4 accepts the same requests.
+    """
+    with running_emulator(devices=7, scenario="healthy", profile="mixed", port="auto", seed=7,
+                          state_dir=str(tmp_path / "emu")) as emu:
+        names = {d["version"]: d["name"] for d in emu.devices() if d["version"] in ("7.4.4", "7.4.8")}
+        inv = tmp_path / "inventory.json"
+        data = _inventory(emu, {v: names[v] for v in ("7.4.4", "7.4.8")})
+        inv.write_text(json.dumps(data))
+        inv.chmod(0o600)
+        proc, records = _playbook(legacy_collections, tmp_path, inv, LEGACY_PLAYBOOK, tmp_path / "rec.jsonl")
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+        by_host = {r["host"]: r for r in records}
+        ok = by_host[names["7.4.4"]]
+        assert ok["outcome"] == "ok" and ok["result"]["meta"]["version"] == "v7.4.4"
+        bad = by_host[names["7.4.8"]]
+        assert bad["outcome"] == "failed"
+        assert "Invalid access token" in json.dumps(bad["result"])
+        a44 = [a for a in emu.audit(names["7.4.4"]) if a["path"].startswith("/api/v2/")]
+        assert a44 and all("access_token=REMOVED" in a["query"] for a in a44 if a["auth"] != "no_token")
+        assert [a for a in a44 if a["status"] == 200]
+        a48 = [a for a in emu.audit(names["7.4.8"]) if a["path"].startswith("/api/v2/")]
+        refused = [a for a in a48 if a.get("auth_detail") == "url_token_disabled"]
+        assert refused and all(a["status"] == 401 for a in refused)
+        assert not [a for a in a48 if a["status"] == 200]
+        assert not emu.state(names["7.4.8"])["locked_out_sources"]  # ASSUMED 5: not a lock-out attempt
