@@ -11,16 +11,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
 import re
-import tempfile
 
 from ansible_collections.fortifleet.auth.plugins.module_utils import _engine as engine
 from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils import _networks as net
 from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
 from ansible_collections.fortifleet.auth.plugins.module_utils._client import FortiOSClient
-from ansible_collections.fortifleet.auth.plugins.module_utils._version import FortiOSVersion, behaviour
+from ansible_collections.fortifleet.auth.plugins.module_utils._files import atomic_write, writable_path
 
 ARGUMENT_SPEC = with_connection(dict(
     name=dict(type="str", required=True),
@@ -52,17 +50,10 @@ def _vdom_canonical(value):
     return sorted(str(v.get("name") if isinstance(v, dict) else v) for v in (value or []))
 
 
-def _admin_headers(client):
-    version = client.device.get("version")
-    if client.admin_password and version and behaviour("admin_password_required", FortiOSVersion.parse(version)):
-        return client.admin_password_headers()
-    return None
-
-
 SPEC = engine.ObjectSpec(
     "system/api-user", mkey="name", scope="global", secret_keys=["api-key"],
     canonical={"trusthost": _trusthost_canonical, "vdom": _vdom_canonical},
-    extra_headers=_admin_headers)
+    extra_headers=lambda client: client.admin_headers_if_required())
 
 
 def validate(params):
@@ -94,10 +85,8 @@ def validate(params):
         raise err.InputError("key_file", "regenerate_key needs key_file (or return_key: true): the new key is "
                                          "shown only once")
     key_file = params.get("key_file")
-    if key_file:
-        directory = os.path.dirname(os.path.abspath(key_file)) or "."
-        if os.path.isdir(key_file) or not os.path.isdir(directory) or not os.access(directory, os.W_OK):
-            raise err.InputError("key_file", "%s is not a writable file path (its directory must exist)" % key_file)
+    if key_file and not writable_path(key_file):
+        raise err.InputError("key_file", "%s is not a writable file path (its directory must exist)" % key_file)
     return networks
 
 
@@ -130,23 +119,6 @@ def _public(obj):
     return None if obj is None else dict((k, v) for k, v in obj.items() if k != "api-key")
 
 
-def write_key_file(path, key):
-    """Atomically write the key with mode 0600: a crash leaves the old file or the new one, never half."""
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path), suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-
-
 def _lost_answer(name, exc):
     return err.AmbiguousResultError(
         action="run", obj="monitor system/api-user/generate-key", host=exc.host, status=exc.status,
@@ -162,7 +134,7 @@ def rotate_key(ctx, client, name):
     """Call generate-key exactly once; store the key before doing anything else with it."""
     params = ctx.params
     try:
-        answer = client.action("system/api-user/generate-key", {"api-user": name}, headers=_admin_headers(client))
+        answer = client.action("system/api-user/generate-key", {"api-user": name}, headers=client.admin_headers_if_required())
     except err.AmbiguousResultError as exc:
         raise _lost_answer(name, exc)
     except err.DeviceRefusedError as exc:
@@ -184,7 +156,7 @@ def rotate_key(ctx, client, name):
                  "(execute api-user generate-key %s) and store it in the inventory." % name)
     out = {"key_rotated": True, "key_file": params.get("key_file"), "key_verified": None}
     if params.get("key_file"):
-        write_key_file(params["key_file"], key)
+        atomic_write(params["key_file"], key + "\n")
     if params["return_key"]:
         out["api_key"] = key
         out["_ansible_no_log"] = True  # the whole result is censored in output; register still holds the key

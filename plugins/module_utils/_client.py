@@ -41,11 +41,13 @@ except ImportError:  # pragma: no cover - reported by the caller with missing_re
 
 from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._areas import access_group
+from ansible_collections.fortifleet.auth.plugins.module_utils._version import FortiOSVersion, behaviour
 
 DEFAULT_RETRIES = 2
 RETRY_STATUSES = (502, 503, 504)
 BACKOFF_CAP = 8.0
 
+_DETAIL_KEYS = ("forticare_error_code", "forticare_error_message", "status_message")
 _VERBS = {"GET": "read", "PUT": "update", "POST": "create", "DELETE": "delete"}
 
 # FortiOS internal error codes (facts §6) with the fix the user needs.
@@ -143,6 +145,13 @@ class FortiOSClient(object):
     def admin_password_headers(self):
         """facts §4: T's SDK sends X-Admin-Passwd on api-user/admin writes (7.6.5+)."""
         return {"X-Admin-Passwd": self.admin_password} if self.admin_password else {}
+
+    def admin_headers_if_required(self):
+        """The admin-password header, only to releases that ask for it (the password goes nowhere else)."""
+        version = self.device.get("version")
+        if self.admin_password and version and behaviour("admin_password_required", FortiOSVersion.parse(version)):
+            return self.admin_password_headers()
+        return None
 
     # -- core -------------------------------------------------------------
     def url(self, api, path, mkey=None):
@@ -245,6 +254,8 @@ class FortiOSClient(object):
         if cli_error:
             detail += ": %s" % cli_error.replace("\n", " ").strip()
         kw = dict(_kw(ctx), status=status, error_code=code, cli_error=cli_error)
+        # Extra keys some releases add to error bodies (e.g. forticare_error_message, ts B9).
+        details = dict((k, body[k]) for k in _DETAIL_KEYS if isinstance(body, dict) and k in body)
         if status == 401:
             hint = ("The device refused the API token: it is wrong, expired, regenerated or deleted, or the "
                     "controller's source address is outside the api-user's trusthost (NAT changes it), or a "
@@ -275,7 +286,9 @@ class FortiOSClient(object):
         hint = ERROR_CODE_HINTS.get(code) if isinstance(code, int) else None
         if body is None and status >= 500:
             hint = hint or "The device answered with an error page instead of JSON."
-        return err.DeviceRefusedError(detail=detail, hint=hint, **kw)
+        error = err.DeviceRefusedError(detail=detail, hint=hint, **kw)
+        error.details = details
+        return error
 
     def _tls_error(self, exc, ctx):
         text = _root_cause(exc)

@@ -94,7 +94,7 @@ def changed_keys(spec, current, desired):
     return sorted(k for k in desired if canonical(spec, k, current.get(k)) != canonical(spec, k, desired[k]))
 
 
-def _masked(spec, obj):
+def masked(spec, obj):
     return dict((k, SECRET_PLACEHOLDER if k in spec.secret_keys and v not in (None, "") else v)
                 for k, v in obj.items())
 
@@ -105,7 +105,7 @@ def build_diff(spec, current, desired, label):
     before = dict((k, (current or {}).get(k)) for k in keys) if current is not None else {}
     after = dict((k, desired[k]) for k in keys)
     return {
-        "before": _masked(spec, before), "after": _masked(spec, after),
+        "before": masked(spec, before), "after": masked(spec, after),
         "before_header": label, "after_header": label,
     }
 
@@ -194,7 +194,7 @@ def ensure_absent(client, spec, mkey, check_mode, diff=False):
               "changed_keys": [], "before": current, "after": None}
     if diff:
         label = _label(client, spec, mkey)
-        result["diff"] = {"before": _masked(spec, current or {}), "after": {},
+        result["diff"] = {"before": masked(spec, current or {}), "after": {},
                           "before_header": label, "after_header": label}
     if current is not None and not check_mode:
         headers = spec.extra_headers(client) if spec.extra_headers else None

@@ -30,9 +30,17 @@ class FortiFleetError(Exception):
     def __str__(self):
         return "%s %s" % (self.message, self.hint) if self.hint else self.message
 
+    # Set by callers that know more: findings this failure means, and extra result fields.
+    findings = ()
+    extra = None
+
     def to_result(self):
         """Fields for a failed task result (never contains a secret)."""
-        return {"msg": str(self), "error_kind": self.kind, "hint": self.hint}
+        result = {"msg": str(self), "error_kind": self.kind, "hint": self.hint}
+        if self.findings:
+            result["findings"] = list(self.findings)
+        result.update(self.extra or {})
+        return result
 
 
 class InputError(FortiFleetError):
@@ -64,6 +72,7 @@ class FortiOSError(FortiFleetError):
         self.path = path
         self.error_code = error_code
         self.cli_error = cli_error
+        self.details = {}
 
     def to_result(self):
         result = super(FortiOSError, self).to_result()

@@ -12,16 +12,19 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.fortifleet.auth.plugins.module_utils import _api_access
+from ansible_collections.fortifleet.auth.plugins.module_utils import _ems
 from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils import _fortitoken
 from ansible_collections.fortifleet.auth.plugins.module_utils import _ftm_push
+from ansible_collections.fortifleet.auth.plugins.module_utils import _license
 from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
 from ansible_collections.fortifleet.auth.plugins.module_utils._version import (
     NEWEST_KNOWN, FortiOSVersion, version_warning)
 
 # Subsets in the order they run: access first (nothing else is read when it fails),
 # then 'system', because the others need the version.
-SUBSET_ORDER = ["api_access", "system", "ftm_push"]
+SUBSET_ORDER = ["api_access", "system", "ftm_push", "ems", "fortitoken"]
 
 ARGUMENT_SPEC = with_connection(dict(
     gather_subset=dict(type="list", elements="str", default=["system"], choices=["all"] + SUBSET_ORDER),
@@ -61,34 +64,15 @@ _VM_INVALID = ("vm_invalid", "invalid", "expired", "vm_expired", "no_license")
 _FORTICARE_OK = ("registered", "licensed", "valid")
 
 
-def _text(value):
-    return str(value).strip().lower() if value is not None else ""
-
-
-def _license_facts(results):
-    results = results if isinstance(results, dict) else {}
-    forticare = results.get("forticare") if isinstance(results.get("forticare"), dict) else {}
-    vm = results.get("vm") if isinstance(results.get("vm"), dict) else {}
-    vm_type = _text(vm.get("type") or vm.get("license_type"))
-    evaluation = bool(results.get("evaluation") or vm.get("evaluation") or forticare.get("evaluation")
-                      or vm_type in ("eval", "evaluation", "trial") or "eval" in _text(vm.get("status")))
-    return {
-        "forticare_status": forticare.get("status"),
-        "vm_status": vm.get("status"),
-        "evaluation": evaluation,
-        "raw": results,
-    }
-
-
 def _license_findings(lic):
     found = []
-    vm_status = _text(lic["vm_status"])
+    vm_status = _license.text(lic["vm_status"])
     if vm_status and vm_status in _VM_INVALID:
         found.append(fnd.finding("SYSTEM_VM_LICENSE_INVALID", "license/status reports vm.status={status}",
                                  status=lic["vm_status"]))
     if lic["evaluation"]:
         found.append(fnd.finding("SYSTEM_EVALUATION_LICENSE", "license/status reports an evaluation licence"))
-    fc_status = _text(lic["forticare_status"])
+    fc_status = _license.text(lic["forticare_status"])
     if fc_status and fc_status not in _FORTICARE_OK:
         found.append(fnd.finding("SYSTEM_FORTICARE_UNREGISTERED", "license/status reports forticare.status={status}",
                                  status=lic["forticare_status"]))
@@ -102,7 +86,7 @@ def gather_system(ctx, client, facts):
     version = FortiOSVersion.parse(envelope.get("version") or client.device.get("version"))
     glob = client.get("system/global", scope="global").results
     glob = glob if isinstance(glob, dict) else {}
-    lic = _license_facts(client.get("license/status", api="monitor").results)
+    lic = _license.read(client)
     facts["system"] = {
         "hostname": results.get("hostname") or glob.get("hostname"),
         # monitor system/status field names are UNCONFIRMED (facts §5); web-ui/state shows these.
@@ -144,7 +128,18 @@ def gather_ftm_push(ctx, client, facts):
     return found
 
 
-GATHERERS = {"api_access": gather_api_access, "system": gather_system, "ftm_push": gather_ftm_push}
+def gather_ems(ctx, client, facts):
+    facts["ems"], found = _ems.diagnose(client)
+    return found
+
+
+def gather_fortitoken(ctx, client, facts):
+    facts["fortitoken"], found = _fortitoken.diagnose(client)
+    return found
+
+
+GATHERERS = {"api_access": gather_api_access, "system": gather_system, "ftm_push": gather_ftm_push,
+             "ems": gather_ems, "fortitoken": gather_fortitoken}
 
 
 def selected_subsets(requested):

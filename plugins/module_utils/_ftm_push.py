@@ -13,15 +13,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 from ansible_collections.fortifleet.auth.plugins.module_utils import _engine as engine
 from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils import _networks as net
 from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
 from ansible_collections.fortifleet.auth.plugins.module_utils._version import (
-    FortiOSVersion, behaviour, field_supported, first_version_with, ftm_push_default_certs)
+    behaviour, device_version, field_supported, first_version_with, ftm_push_default_certs)
 
 PATH = "system/ftm-push"
 UNSET_IP = "0.0.0.0"
@@ -31,7 +29,7 @@ SPEC = engine.ObjectSpec(PATH, scope="global")
 IFACE_SPEC = engine.ObjectSpec("system/interface", mkey="name", canonical={"allowaccess": engine.space_set})
 # RFC 1918 and the RFC 6598 shared (CGNAT) range: a phone on the Internet cannot call back to these.
 PRIVATE_NETS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+FQDN_MAX = 127  # facts §1: ftm-push server, max 127 characters
 
 fnd.define("FTM_PUSH_DISABLED", "critical", "ftm_push",
            "FortiToken Mobile push is disabled (config system ftm-push, status disable).",
@@ -81,21 +79,10 @@ MUTUALLY_EXCLUSIVE = [["server", "server_from_interface"], ["server", "interface
 
 
 # -- reading -------------------------------------------------------------------------------
-def is_ipv4(value):
-    return net.netaddr is not None and net.netaddr.valid_ipv4(str(value or ""), net.netaddr.INET_PTON)
-
-
-def valid_fqdn(value):
-    name = str(value or "").rstrip(".")
-    labels = name.split(".")
-    return (0 < len(name) <= 127 and len(labels) >= 2 and all(_LABEL.match(label) for label in labels)
-            and not labels[-1].isdigit())
-
-
 def interface_address(row):
     """The IPv4 address of a cmdb interface row ("a.b.c.d m.m.m.m"), or None."""
     text = str((row or {}).get("ip") or "").split()
-    return text[0] if text and text[0] != UNSET_IP and is_ipv4(text[0]) else None
+    return text[0] if text and text[0] != UNSET_IP and net.is_ipv4(text[0]) else None
 
 
 def allowaccess(row):
@@ -108,8 +95,7 @@ def blank(value):
 
 def read_state(client):
     """Everything the diagnosis and the module need, in one place."""
-    version = FortiOSVersion.parse(client.device.get("version") or client.get("system/status", api="monitor")
-                                   .envelope.get("version"))
+    version = device_version(client)
     current = engine.read(client, SPEC)
     interfaces = dict((row.get("name"), row) for row in engine.read_table(client, IFACE_SPEC))
     certs = local_certificates(client)
@@ -144,7 +130,7 @@ def callback_interface(current, interfaces, address):
 
 
 def _is_private(address):
-    if not is_ipv4(address):
+    if not net.is_ipv4(address):
         return False
     ip = net.netaddr.IPAddress(address)
     return any(ip in net.netaddr.IPNetwork(block) for block in PRIVATE_NETS)
@@ -175,7 +161,7 @@ def diagnose(client, wanted_server=None, glob=None):
                                  address=address, version=str(version)))
     elif address is None and blank(current.get("interface")):
         found.append(fnd.finding("FTM_PUSH_SERVER_UNSET", "", field="server" if uses_server else "server-ip"))
-    if wanted_server and not uses_server and not is_ipv4(wanted_server):
+    if wanted_server and not uses_server and not net.is_ipv4(wanted_server):
         found.append(fnd.finding("FTM_PUSH_FQDN_UNSUPPORTED", "", server=wanted_server, version=str(version)))
     iface = callback_interface(current, interfaces, address)
     facts["callback_interface"] = iface
@@ -209,11 +195,10 @@ def _validate_static(params):
     if server is not None:
         if server.strip() != server or not server:
             raise err.InputError("server", "%r is empty or has surrounding spaces" % server)
-        looks_numeric = all(part.isdigit() for part in server.split("."))
-        if not is_ipv4(server) and (looks_numeric or not valid_fqdn(server)):
+        if not net.is_ipv4(server) and (net.looks_numeric(server) or not net.valid_fqdn(server, FQDN_MAX)):
             raise err.InputError("server", "%r is neither an IPv4 address nor a valid FQDN (max 127 characters)"
                                  % server)
-        if is_ipv4(server) and server == UNSET_IP:
+        if net.is_ipv4(server) and server == UNSET_IP:
             raise err.InputError("server", "0.0.0.0 is not a callback address")
     for field in ("server_cert", "interface", "server_from_interface", "ftm_access_interface"):
         value = params.get(field)
@@ -225,7 +210,7 @@ def _validate_static(params):
 def _validate_for_device(params, version, interfaces, certs):
     server = params.get("server")
     uses_server = behaviour("ftm_push_uses_server", version)
-    if server and not is_ipv4(server) and not uses_server:
+    if server and not net.is_ipv4(server) and not uses_server:
         raise err.InputError("server", "%s is an FQDN, but FortiOS %s only has the IPv4 'server-ip' (FQDN needs "
                                        "%s or later)" % (server, version, first_version_with(PATH, "server")))
     for option, field in (("interface", "interface"), ("proxy", "proxy"), ("server_cert", "server-cert")):

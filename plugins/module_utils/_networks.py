@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import traceback
 
 NETADDR_IMPORT_ERROR = None
@@ -27,6 +28,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._errors import For
 
 IPV4_ANY = "0.0.0.0 0.0.0.0"
 IPV6_ANY = "::/0"
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
 def _require():
@@ -105,3 +107,21 @@ def address_in_entries(address, entries):
     except (netaddr.AddrFormatError, ValueError):
         return False
     return any(ip in network for network in entry_networks(entries) if network.version == ip.version)
+
+
+def is_ipv4(value):
+    """A dotted-quad IPv4 address (inet_pton rules: no short forms such as "10.1")."""
+    return netaddr is not None and netaddr.valid_ipv4(str(value or ""), netaddr.INET_PTON)
+
+
+def valid_fqdn(value, max_length=253):
+    """A DNS name of at least two labels whose last label is not numeric."""
+    name = str(value or "").rstrip(".")
+    labels = name.split(".")
+    return (0 < len(name) <= max_length and len(labels) >= 2 and all(_LABEL.match(label) for label in labels)
+            and not labels[-1].isdigit())
+
+
+def looks_numeric(value):
+    """Dots and digits only: meant as an IPv4 address, so never accepted as a name."""
+    return all(part.isdigit() for part in str(value).split("."))

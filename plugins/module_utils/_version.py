@@ -103,6 +103,9 @@ FIELD_RANGES = {
     # facts §3: attribute table of endpoint-control/fctems.
     "endpoint-control/fctems": {
         "ems-id": [("7.0.8", "7.1.0"), ("7.2.1", None)],
+        # facts §3: `status` only exists where the table is keyed by ems-id (C v_range); name-keyed
+        # releases have no status field, an entry there is active as long as it exists.
+        "status": [("7.0.8", "7.1.0"), ("7.2.1", None)],
         "dirty-reason": [("7.0.8", "7.1.0"), ("7.2.1", None)],
         "serial-number": [("6.2.0", "6.2.8"), ("7.0.8", "7.1.0"), ("7.2.1", None)],
         "tenant-id": [("7.2.1", None)],
@@ -112,6 +115,7 @@ FIELD_RANGES = {
         "trust-ca-cn": [("7.0.12", "7.1.0"), ("7.2.4", None)],
         "verifying-ca": [("7.4.2", None)],
         "cloud-authentication-access-key": [("7.4.4", None)],
+        "fortinetone-cloud-authentication": [("6.2.0", None)],
         "preserve-ssl-session": [("7.0.1", "7.4.5")],
     },
     # facts §4/§7: Fortinet says 7.4.5 (the collection schema first shows 7.6.1).
@@ -128,6 +132,9 @@ BEHAVIOUR_RANGES = {
     "fctems_keyed_by_ems_id": [("7.0.8", "7.1.0"), ("7.2.1", None)],
     # facts §5: monitor EMS calls take `ems_name` with the name key and `ems_id` after.
     "ems_monitor_takes_ems_id": [("7.0.8", "7.1.0"), ("7.2.1", None)],
+    # ts C4/C6 (KB 419753): EMS Cloud with an access key fails the FCEM contract check (-7
+    # "License expired") before 7.6.4; 7.6.4+ skips that check.
+    "ems_cloud_access_key_license_check": [("7.4.4", "7.6.4")],
     # facts §7: a token in the URL query is refused by default from 7.4.5.
     "url_token_refused_by_default": [("7.4.5", None)],
     # facts §4: api-user/admin writes and generate-key need the admin password from 7.6.5.
@@ -197,6 +204,14 @@ def ems_id_max(version):
 def ftm_push_default_certs(version):
     """Factory certificate candidates for ftm-push server-cert, most likely first."""
     return list(_lookup(FTM_PUSH_DEFAULT_CERTS, version) or [])
+
+
+def device_version(client):
+    """The FortiOS version of the device behind ``client`` (facts §6: every envelope carries it)."""
+    known = client.device.get("version")
+    if not known:
+        known = client.get("system/status", api="monitor").envelope.get("version")
+    return FortiOSVersion.parse(known)
 
 
 def version_warning(version):

@@ -24,6 +24,16 @@ description:
   - The C(ftm_push) subset reads C(system/ftm-push), the interfaces, the local certificates and the admin ports, and
     reports FortiToken Mobile push problems (disabled, missing server certificate, no or legacy callback address,
     FQDN on a release without C(server), interface without C(ftm) access, port conflict, private address).
+  - The C(ems) subset reads every FortiClient EMS entry (C(endpoint-control/fctems)), whether the release keys them
+    by C(name) or by C(ems-id), with each entry's connection, authorization and certificate state (verified, signed
+    by a known CA, fingerprint when the FortiGate shows it), capabilities, C(dirty-reason) and the FortiGate's
+    licence type. It reports a disabled or unreachable EMS, an untrusted, CN-mismatched or unverified certificate,
+    a FortiGate the EMS has not authorized (with the exact EMS menu path), an evaluation-licensed FortiGate, an EMS
+    serial number mismatch and the EMS Cloud licence check.
+  - The C(fortitoken) subset reads every FortiToken with its serial, type (mobile, hardware, trial), status,
+    licence and the users and administrators bound to it, plus central management and FortiGuard reachability,
+    and reports tokens that are not activated, migrated from another unit, locked, timed out or unassigned, a
+    FortiManager-managed unit and an unreachable FortiGuard.
   - Never changes the device.
 author:
   - fortifleet.auth contributors (@fortifleet)
@@ -39,7 +49,7 @@ options:
     type: list
     elements: str
     default: [system]
-    choices: [all, api_access, system, ftm_push]
+    choices: [all, api_access, system, ftm_push, ems, fortitoken]
   api_user:
     description:
       - Name of the api-user that O(access_token) belongs to.
@@ -150,6 +160,51 @@ fortigate:
         callback_address: 203.0.113.10
         callback_interface: port1
         server_field: server
+    ems:
+      description:
+        - The C(ems) subset. C(entries) lists the configured EMS entries; C(key_field) says how the release keys
+          them, and C(reference) how the FortiGate CLI names each one (C(execute fctems verify <reference>)).
+      type: dict
+      returned: when the ems subset is gathered
+      sample:
+        version: 7.4.4
+        key_field: ems-id
+        ems_id_max: 7
+        free_ems_ids: [2, 3, 4, 5, 6, 7]
+        fortigate_serial: FGVM02TM25000001
+        license: {type: evaluation, evaluation: true}
+        entries:
+          - name: ems01
+            ems_id: 1
+            reference: "1"
+            server: ems.example.com
+            https_port: 443
+            enabled: true
+            connection: connected
+            authorized: false
+            capabilities: [fabric-auth, silent-approval, websocket]
+            dirty_reason: none
+            serial_number: FCTEMS8800000001
+            cloud: false
+            cloud_access_key_set: false
+            certificate: {verified: true, authenticated_by_ca: true, fingerprint: "3a:5f:...:c2"}
+            state: {connected: true, authorized: false, error_code: -8,
+                    error_message: "EMS server connection failed. Authentication failed"}
+    fortitoken:
+      description: The C(fortitoken) subset.
+      type: dict
+      returned: when the fortitoken subset is gathered
+      sample:
+        tokens:
+          - serial: FTKMOB1234567890
+            type: mobile
+            status: provisioned
+            config_status: active
+            license: EFTM0A1B2C3D
+            has_seed: true
+            bound_to: [{kind: user, name: alice, two_factor: fortitoken}]
+        central_management: {type: none, fmg: "", managed_by_fortimanager: false}
+        fortiguard: {reachable: true, token_server_status: reachable, servers: 1}
     system:
       description: The C(system) subset.
       type: dict

@@ -1,0 +1,167 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fortifleet.auth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: fortitoken
+short_description: Manage FortiTokens by serial, activate them, and repair migrated tokens without losing a user binding
+version_added: 0.1.0
+description:
+  - V(present) makes sure the tokens exist (hardware tokens are added by serial; mobile tokens need O(license_code)).
+  - V(active) also activates the tokens that are not yet active (C(new)) with one activate call, and provisions
+    again the ones whose activation timed out, with one provision call.
+  - V(absent) deletes the tokens; it refuses to delete a token still bound to a user or administrator.
+  - V(reimported) repairs tokens copied from another unit (a seed in the configuration, but an activation error at
+    run time). It records every user/admin binding, unbinds, deletes, re-imports (the licence code for mobile
+    tokens when given, otherwise by serial as KB 194508 says) and re-binds exactly as before. If a step fails, the
+    tokens are re-added by serial and every binding is restored; the error names the failed step and what was
+    restored. Tokens in any other state are left alone. Following KB 194508, re-imported tokens are not activated
+    (hardware tokens lock on their first activation); use O(send_activation) or a later V(active) run.
+  - activate, provision and import are sent at most once per task, and never retried.
+author:
+  - fortifleet.auth contributors (@fortifleet)
+requirements:
+  - requests (on the controller)
+extends_documentation_fragment:
+  - fortifleet.auth.connection
+  - fortifleet.auth.connection.attributes
+options:
+  serials:
+    description: Token serial numbers (C(FTK) and 7 to 13 upper-case letters or digits, such as C(FTKMOB0123456789)).
+    type: list
+    elements: str
+    required: true
+  state:
+    description: What to make true for the tokens.
+    type: str
+    choices: [present, active, absent, reimported]
+    default: present
+  license_code:
+    description:
+      - FortiToken Mobile licence code from the redemption certificate (C(XXXX-XXXX-XXXX-XXXX-XXXX)), used to import
+        missing mobile tokens and to re-import migrated ones.
+    type: str
+  send_activation:
+    description:
+      - After re-import or activation, send the activation code to each bound user or administrator by e-mail or
+        SMS, as configured on them.
+    type: bool
+    default: false
+  allow_fortimanager_managed:
+    description:
+      - Allow V(active) and V(reimported) on a FortiGate managed by FortiManager. By default they refuse, because such
+        a unit gets its tokens from FortiManager.
+    type: bool
+    default: false
+  admin_password:
+    description:
+      - Administrator password for the C(X-Admin-Passwd) header that FortiOS 7.6.5+ asks for when administrators
+        change (re-binding an administrator's token). Defaults to the inventory variable C(fortigate_admin_password).
+    type: str
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would be added, activated or re-imported, and which bindings would be recorded, without writing.
+  diff_mode:
+    support: none
+    description: Token actions are not field changes; the result lists what was done.
+  platform:
+    support: full
+    platforms: fortios
+    description: FortiGate devices running FortiOS 6.4 to 7.6, through the REST API.
+notes:
+  - The token of the task needs read-write on C(authgrp) (and C(sysgrp.admin) to re-bind administrators).
+"""
+
+EXAMPLES = r"""
+- name: Activate the tokens that are not active yet
+  fortifleet.auth.fortitoken:
+    serials: [FTKMOB0123456789, FTKMOB0123456790]
+    state: active
+
+- name: Repair tokens migrated from another unit, keeping every user binding
+  fortifleet.auth.fortitoken:
+    serials: "{{ migrated_serials }}"
+    state: reimported
+    license_code: "{{ vault_ftm_code }}"
+    send_activation: true
+"""
+
+RETURN = r"""
+tokens:
+  description: Each token with its run-time status after the task.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{serial: FTKMOB0123456789, status: provisioning}]
+added:
+  description: Serials that were (or would be) added.
+  returned: success
+  type: list
+  elements: str
+activated:
+  description: Serials that were (or would be) activated.
+  returned: with state active
+  type: list
+  elements: str
+provisioned:
+  description: Serials that were (or would be) provisioned again after a timeout.
+  returned: with state active
+  type: list
+  elements: str
+reimported:
+  description: Serials that were (or would be) re-imported.
+  returned: with state reimported
+  type: list
+  elements: str
+bindings:
+  description: The user and administrator bindings recorded before the re-import, restored afterwards.
+  returned: with state reimported
+  type: list
+  elements: dict
+  sample: [{kind: user, name: alice, token: FTKMOB0123456789}]
+activation_sent:
+  description: Activations sent, with the method used.
+  returned: when send_activation is true
+  type: list
+  elements: dict
+deleted:
+  description: Serials deleted.
+  returned: with state absent
+  type: list
+  elements: str
+failed_step:
+  description: On a failed re-import, the step that failed (unbind, delete, re-import, re-bind).
+  returned: failure
+  type: str
+rollback:
+  description: On a failed re-import, what was restored (C(done)) and what must be done by hand (C(left)).
+  returned: failure
+  type: dict
+findings:
+  description: On failure, the findings the error means (for example a FortiCare licence error).
+  returned: failure
+  type: list
+  elements: dict
+requests:
+  description: HTTP requests this task sent and how many were retries.
+  returned: always
+  type: dict
+"""
+
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken_module import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._runtime import run_module
+
+
+def main():
+    run_module(ARGUMENT_SPEC, run)
+
+
+if __name__ == "__main__":
+    main()
