@@ -174,6 +174,7 @@ def probe(ctx, client):
             mismatch, note = _trusthost_check(ctx, client, ctx.params)
             if mismatch:
                 facts["status"] = "trusthost_mismatch"
+                facts["controller_address"] = mismatch["source"]
                 findings.append(fnd.finding("API_TRUSTHOST_MISMATCH", exc.message, **mismatch))
             else:
                 findings.append(fnd.finding("API_TOKEN_REJECTED", "%s %s" % (exc.message, note or "")))

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""`make demo`: start a 20-device `seeds` fleet of the emulator on loopback, run the main job
-(`fortifleet.auth.diagnose`) against it, print what was found, and stop the emulator."""
+"""`make demo`: start a 20-device `seeds` fleet of the emulator on loopback, run fortifleet.auth.diagnose,
+fortifleet.auth.remediate and fortifleet.auth.diagnose again, print the before/after summary and where the
+reports are, and stop the emulator."""
 import json
 import os
 import subprocess
@@ -15,30 +16,51 @@ from fortigate_emulator.testing import running_emulator  # noqa: E402
 from tests.integration.harness import ansible_env  # noqa: E402
 
 PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+REPORTS = os.path.join(ROOT, "fortifleet-report")
+STEPS = [("1-diagnose", "fortifleet.auth.diagnose"), ("2-remediate", "fortifleet.auth.remediate"),
+         ("3-diagnose", "fortifleet.auth.diagnose")]
+
+
+def run(inventory, name, playbook):
+    report_dir = os.path.join(REPORTS, name)
+    start = time.monotonic()
+    proc = subprocess.run([PLAYBOOK, "-i", inventory, "-f", "10", playbook, "-e", "fortifleet_report_dir=%s" % report_dir],
+                          env=ansible_env(), text=True, capture_output=True)
+    elapsed = time.monotonic() - start
+    if not os.path.exists(os.path.join(report_dir, "report.json")):
+        print(proc.stdout[-6000:], proc.stderr[-3000:])
+        raise SystemExit("%s did not write its report" % playbook)
+    with open(os.path.join(report_dir, "report.json")) as handle:
+        report = json.load(handle)
+    counts = ", ".join("%s %d" % (k, v) for k, v in report["summary"]["by_status"].items() if v)
+    print("%-12s %-28s %5.1f s  exit %d  %s" % (name, playbook, elapsed, proc.returncode, counts))
+    return report
+
+
+def findings(report):
+    return dict((d["name"], sorted(f["id"] for f in d["findings"])) for d in report["devices"])
 
 
 def main():
     start = time.monotonic()
     with running_emulator(devices=20, scenario="seeds", port="auto") as emu:
-        print("emulator: 20 FortiGates (seeds mix) ready in %.1f s; inventory %s" % (emu.start_seconds,
-                                                                                      emu.inventory))
-        proc = subprocess.run([PLAYBOOK, "-i", emu.inventory, "-f", "10", "fortifleet.auth.diagnose"],
-                              env=ansible_env(), text=True, capture_output=True)
-        messages = [json.loads(line.split('"msg": ', 1)[1]) for line in proc.stdout.splitlines()
-                    if '"msg": "' in line]
-        print("\n== diagnose: per device ==")
-        for message in sorted(messages):
-            if message.startswith("fgt-") and "finding" in message:
-                print(" ", message)
-        for message in messages:
-            if message.startswith("Preflight:"):
-                print("\n==", message, "==")
-        recap = [line for line in proc.stdout.splitlines() if line.startswith("fgt-")]
-        print("\n== play recap ==\n" + "\n".join(recap))
-        if proc.returncode != 0:
-            print(proc.stdout[-4000:], proc.stderr[-4000:])
-            raise SystemExit(proc.returncode)
-    print("\ndemo finished in %.0f s (emulator stopped)" % (time.monotonic() - start))
+        print("emulator: 20 FortiGates (seeds mix) ready in %.1f s\n" % emu.start_seconds)
+        before = run(emu.inventory, *STEPS[0])
+        run(emu.inventory, *STEPS[1])
+        after = run(emu.inventory, *STEPS[2])
+        scenarios = dict((d["name"], d["scenario"]) for d in emu.devices())
+    print("\n%-8s %-26s %-13s %-13s %s" % ("device", "scenario", "before", "after", "left for a human"))
+    statuses_before = dict((d["name"], d["status"]) for d in before["devices"])
+    left = findings(after)
+    for device in after["devices"]:
+        name = device["name"]
+        print("%-8s %-26s %-13s %-13s %s" % (name, scenarios.get(name, ""), statuses_before.get(name), device["status"],
+                                           ", ".join(left[name]) or "-"))
+    print("\nWhat a human must do:")
+    for action in after["summary"]["human_actions"]:
+        print("  - %s (%d device(s)): %s" % (action["id"], len(action["devices"]), action["remediation"]))
+    print("\nReports (JSON, Markdown, HTML, JUnit) in %s/{1-diagnose,2-remediate,3-diagnose}" % REPORTS)
+    print("demo finished in %.0f s (emulator stopped)" % (time.monotonic() - start))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,101 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fortifleet.auth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: fleet_report
+short_description: Write the fleet report (JSON, Markdown, HTML, JUnit) from what the roles recorded per device
+version_added: 0.1.0
+description:
+  - Builds one report from every device's preflight result, findings, changes and errors, and writes
+    C(report.json) (stable schema, see C(docs/report.schema.json)), C(report.md), C(report.html) (one self-contained
+    page with a sortable table) and C(junit.xml) (one test case per device and area; unresolved critical findings
+    fail) into O(report_dir).
+  - Normally used through the C(fortifleet.auth.report) role, once per run on the controller.
+  - Device status is one of C(error), C(unreachable), C(auth_failed), C(needs_human), C(drift) (check mode: would be
+    changed), C(fixed) and C(ok).
+author:
+  - fortifleet.auth contributors (@fortifleet)
+options:
+  hosts:
+    description:
+      - Device name to a dict with C(preflight), C(findings), C(changes), C(errors), C(address) and C(ran).
+    type: dict
+    required: true
+  report_dir:
+    description: Directory for the report files (created when missing).
+    type: path
+    default: fortifleet-report
+  run_name:
+    description: Name of the run (for example the playbook name).
+    type: str
+    default: fortifleet
+  check_mode_run:
+    description: Whether the run was a check-mode (diagnose) run; changes then count as drift.
+    type: bool
+    default: false
+  started:
+    description: Start time of the run (ISO 8601).
+    type: str
+  redact:
+    description: Strings that must never appear in the report (tokens, passwords, licence codes); replaced by asterisks.
+    type: list
+    elements: str
+    default: []
+attributes:
+  check_mode:
+    support: full
+    description: In check mode the report is built and summarised but no file is written.
+  diff_mode:
+    support: none
+    description: Writes report files only.
+  platform:
+    support: full
+    platforms: all
+    description: Runs on the controller.
+"""
+
+EXAMPLES = r"""
+- name: Write the report of this run
+  fortifleet.auth.fleet_report:
+    hosts: "{{ report_hosts }}"
+    report_dir: ./fortifleet-report
+    run_name: diagnose
+    check_mode_run: true
+  run_once: true
+"""
+
+RETURN = r"""
+summary:
+  description: Devices by status, findings by id, and what a human must do (grouped by finding).
+  returned: always
+  type: dict
+summary_lines:
+  description: A short text summary.
+  returned: always
+  type: list
+  elements: str
+files:
+  description: Paths of the files written.
+  returned: always
+  type: dict
+  sample:
+    report.json: fortifleet-report/report.json
+"""
+
+from ansible_collections.fortifleet.auth.plugins.module_utils._report import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._runtime import run_module
+
+
+def main():
+    run_module(ARGUMENT_SPEC, run)
+
+
+if __name__ == "__main__":
+    main()
