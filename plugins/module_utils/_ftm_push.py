@@ -104,8 +104,8 @@ def read_state(client):
 
 def local_certificates(client):
     try:
-        return set(row.get("name") for row in engine.read_table(client, engine.ObjectSpec("certificate/local",
-                                                                                            mkey="name")))
+        rows = engine.read_table(client, engine.ObjectSpec("certificate/local", mkey="name"))
+        return set(row.get("name") for row in rows)
     except err.PermissionDeniedError:
         # facts §5: available-certificates needs only the "any" access group.
         results = client.get("system/available-certificates", api="monitor").results or []

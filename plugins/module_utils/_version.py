@@ -132,9 +132,6 @@ BEHAVIOUR_RANGES = {
     "fctems_keyed_by_ems_id": [("7.0.8", "7.1.0"), ("7.2.1", None)],
     # facts §5: monitor EMS calls take `ems_name` with the name key and `ems_id` after.
     "ems_monitor_takes_ems_id": [("7.0.8", "7.1.0"), ("7.2.1", None)],
-    # ts C4/C6 (KB 419753): EMS Cloud with an access key fails the FCEM contract check (-7
-    # "License expired") before 7.6.4; 7.6.4+ skips that check.
-    "ems_cloud_access_key_license_check": [("7.4.4", "7.6.4")],
     # facts §7: a token in the URL query is refused by default from 7.4.5.
     "url_token_refused_by_default": [("7.4.5", None)],
     # facts §4: api-user/admin writes and generate-key need the admin password from 7.6.5.

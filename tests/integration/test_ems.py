@@ -103,31 +103,27 @@ def test_diagnosis_finds_each_scenario_on_both_key_styles(eemu, tmp_path, scenar
 @pytest.mark.parametrize("version", VERSIONS)
 def test_wrong_fingerprint_fails_and_changes_nothing(eemu, tmp_path, version):
     name = host(eemu, version)
-    wrong = "AB:" * 31 + "CD"
+    task = connector(["verify_certificate: true", "expected_fingerprint: '%s'" % ("AB:" * 31 + "CD")])
+
+    def attempt(scenario):
+        eemu.set_scenario(scenario, name=name)
+        eemu.approve_ems(name, approved=False)
+        eemu.clear_audit()
+        before = ems_runtime(eemu, name)
+        result = run_playbook(tmp_path, eemu.inventory, task, args=["--limit", name]).results[name]
+        assert result["failed"] and result["changed"] is False and ems_runtime(eemu, name) == before
+        return result
+
     # The FortiGate shows the certificate (a known CA signs it): refused before any request that writes.
-    eemu.set_scenario("ems-not-authorized", name=name)
-    eemu.approve_ems(name, approved=False)
-    eemu.clear_audit()
-    before = ems_runtime(eemu, name)
-    run = run_playbook(tmp_path, eemu.inventory, connector(["verify_certificate: true",
-                                                             "expected_fingerprint: '%s'" % wrong]),
-                       args=["--limit", name])
-    result = run.results[name]
-    assert result["failed"] and "expected_fingerprint" in result["msg"] and fingerprint(eemu, name) in result["msg"]
+    result = attempt("ems-not-authorized")
+    assert "expected_fingerprint" in result["msg"] and fingerprint(eemu, name) in result["msg"]
     assert writes(eemu, [name]) == []
-    assert ems_runtime(eemu, name) == before
     # The CA is unknown, so the FortiGate does not show the certificate: it compares the fingerprint itself
     # and refuses; the refused action is the only request that could write, and nothing changes.
-    eemu.set_scenario("ems-cert-untrusted", name=name)
-    eemu.clear_audit()
-    before = ems_runtime(eemu, name)
-    run = run_playbook(tmp_path, eemu.inventory, connector(["verify_certificate: true",
-                                                             "expected_fingerprint: '%s'" % wrong]),
-                       args=["--limit", name])
-    result = run.results[name]
-    assert result["failed"] and result["changed"] is False and "Nothing was changed" in result["msg"]
+    result = attempt("ems-cert-untrusted")
+    assert "Nothing was changed" in result["msg"]
     assert [r["status"] for r in writes(eemu, [name])] == [500]
-    assert ems_runtime(eemu, name) == before and not ems_runtime(eemu, name)[next(iter(before))]["verified"]
+    assert not any(st["verified"] for st in ems_runtime(eemu, name).values())
 
 
 @pytest.mark.parametrize("version", VERSIONS)
