@@ -1,0 +1,147 @@
+"""Issue 8 acceptance: fleet playbooks, the four report files, and a 100-device run with bad devices."""
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import jsonschema
+import pytest
+import requests
+
+from fortigate_emulator.testing import running_emulator
+
+from .harness import ROOT, ansible_env
+
+PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+SCHEMA = os.path.join(ROOT, "docs", "report.schema.json")
+
+
+def playbook(emu, name, report_dir, *extra):
+    return subprocess.run([PLAYBOOK, "-i", emu.inventory, "-f", "20", name, "-e",
+                           "fortifleet_report_dir=%s" % report_dir] + list(extra),
+                          capture_output=True, text=True, env=ansible_env(), timeout=900)
+
+
+def load(report_dir):
+    with open(os.path.join(report_dir, "report.json")) as handle:
+        return json.load(handle)
+
+
+class TableParser(HTMLParser):
+    def __init__(self):
+        HTMLParser.__init__(self)
+        self.rows, self.external, self.scripts, self.in_body_table = 0, [], 0, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("src", "href"):
+            if attrs.get(key):
+                self.external.append(attrs[key])
+        if tag == "tbody":
+            self.in_body_table = True
+        elif tag == "tr" and self.in_body_table:
+            self.rows += 1
+        elif tag == "script":
+            self.scripts += 1
+
+    def handle_endtag(self, tag):
+        if tag == "tbody":
+            self.in_body_table = False
+
+
+@pytest.fixture(scope="module")
+def seeds20():
+    with running_emulator(devices=20, scenario="seeds", port="auto") as emu:
+        yield emu
+
+
+def test_diagnose_writes_four_valid_reports_and_never_writes_to_devices(seeds20, tmp_path):
+    seeds20.reset()
+    seeds20.clear_audit()
+    proc = playbook(seeds20, "fortifleet.auth.diagnose", tmp_path / "r", "-vvv")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert [r for r in seeds20.audit() if r["write"]] == []  # diagnose never writes
+    report = load(tmp_path / "r")
+    with open(SCHEMA) as handle:
+        jsonschema.validate(report, json.load(handle))
+    assert report["run"] == dict(report["run"], name="diagnose", mode="check", devices=20)
+    devices = dict((d["name"], d) for d in report["devices"])
+    scenarios = dict((d["name"], d["scenario"]) for d in seeds20.devices())
+    for name, scenario in scenarios.items():
+        status = devices[name]["status"]
+        if scenario.startswith("ftm-push") or scenario in ("token-not-activated", "token-migrated"):
+            assert status == "drift", (name, scenario, status)  # remediate would fix it
+        if scenario in ("api-token-rejected", "api-trusthost-mismatch"):
+            assert status == "auth_failed" and devices[name]["access"] == "token_rejected"
+        if scenario == "healthy":
+            assert status == "ok", (name, devices[name])
+    # junit: one test case per device and area, failures for unresolved critical findings
+    suite = ET.parse(tmp_path / "r" / "junit.xml").getroot().find("testsuite")
+    cases = suite.findall("testcase")
+    assert len(cases) == 20 * 5 and int(suite.get("tests")) == 100
+    failed = [c.get("name") for c in cases if c.find("failure") is not None]
+    assert int(suite.get("failures")) == len(failed) > 0
+    critical = set("%s.%s" % (d["name"], f["area"]) for d in report["devices"] for f in d["findings"]
+                   if f["severity"] == "critical")
+    assert critical <= set(failed)
+    # html: self-contained, one sortable table row per device
+    parser = TableParser()
+    html = (tmp_path / "r" / "report.html").read_text()
+    parser.feed(html)
+    assert parser.rows == 20 and parser.external == [] and parser.scripts == 1
+    assert "data-col" in html
+    markdown = (tmp_path / "r" / "report.md").read_text()
+    for section in ("## Devices by status", "## Findings by id", "## What a human must do", "## Devices"):
+        assert section in markdown
+    # the play prints a short summary at the end
+    assert "fortifleet.auth diagnose (check): 20 devices" in proc.stdout
+    # no secret anywhere
+    secrets = []
+    for name in scenarios:
+        s = seeds20.secrets(name)
+        secrets += [s["api_key"], s["admin_password"], s["inventory_token"]] + list(s["license_codes"])
+    blobs = [proc.stdout, proc.stderr] + [(tmp_path / "r" / f).read_text() for f in os.listdir(tmp_path / "r")]
+    leaks = [secret for secret in secrets for blob in blobs if secret and secret in blob]
+    assert leaks == []
+
+
+def test_hundred_devices_with_ten_bad_ones(tmp_path):
+    with running_emulator(devices=100, scenario="seeds", port="auto") as emu:
+        inventory_bad = {}
+        names = [d["name"] for d in emu.devices() if d["scenario"] == "healthy"][:10]
+        for name in names[:5]:
+            emu.set_faults({"down": True}, name=name)
+            inventory_bad[name] = "unreachable"
+        for name in names[5:]:
+            device = emu.device(name)
+            # regenerate the key behind the inventory's back: the inventory token is now refused
+            answer = requests.post(device["url"] + "/api/v2/monitor/system/api-user/generate-key",
+                                   json={"api-user": "fortifleet-automation"}, verify=emu.ca_path, timeout=10,
+                                   headers={"Authorization": "Bearer " + emu.secrets(name)["api_key"]})
+            assert answer.status_code == 200
+            inventory_bad[name] = "token_rejected"
+        proc = playbook(emu, "fortifleet.auth.remediate", tmp_path / "r")
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        report = load(tmp_path / "r")
+        devices = dict((d["name"], d) for d in report["devices"])
+        assert len(devices) == 100
+        for name, access in inventory_bad.items():
+            assert devices[name]["access"] == access, devices[name]
+            assert devices[name]["status"] in ("unreachable", "auth_failed")
+        others = [d for n, d in devices.items() if n not in inventory_bad]
+        scenarios = dict((d["name"], d["scenario"]) for d in emu.devices())
+        assert len(others) == 90
+        bad_others = [d["name"] for d in others if d["status"] in ("unreachable", "auth_failed")
+                      and not scenarios[d["name"]].startswith("api-")]
+        assert bad_others == []
+        fixed = [d for d in others if scenarios[d["name"]].startswith("ftm-push")
+                 or scenarios[d["name"]] in ("token-not-activated", "token-migrated")]
+        assert fixed and all(d["status"] == "fixed" for d in fixed), [(d["name"], d["status"]) for d in fixed
+                                                                       if d["status"] != "fixed"]
+        failed_keys = [r for r in emu.audit() if r["auth"] in ("bad_key", "untrusted")]
+        per_device = {}
+        for r in failed_keys:
+            per_device[r["device"]] = per_device.get(r["device"], 0) + 1
+        assert max(per_device.values()) == 1  # never more than one failed key attempt per device
