@@ -26,7 +26,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as 
 from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._client import FortiOSClient
 from ansible_collections.fortifleet.auth.plugins.module_utils._networks import address_in_entries
-from ansible_collections.fortifleet.auth.plugins.module_utils._version import FortiOSVersion, behaviour
+from ansible_collections.fortifleet.auth.plugins.module_utils._version import behaviour, parse_device_version
 
 STATUSES = ("ok", "token_rejected", "trusthost_mismatch", "url_token_disabled", "forbidden", "locked_out",
             "tls_untrusted", "unreachable", "timeout")
@@ -183,7 +183,7 @@ def probe(ctx, client):
         return facts, findings
 
     findings = []
-    version = FortiOSVersion.parse(status.envelope.get("version") or "0.0.0")
+    version = parse_device_version(status.envelope.get("version"), client.label)
     denied = _area_probes(client)
     if denied:
         facts["status"] = "forbidden"

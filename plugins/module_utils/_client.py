@@ -148,8 +148,11 @@ class FortiOSClient(object):
 
     def admin_headers_if_required(self):
         """The admin-password header, only to releases that ask for it (the password goes nowhere else)."""
-        version = self.device.get("version")
-        if self.admin_password and version and behaviour("admin_password_required", FortiOSVersion.parse(version)):
+        try:
+            version = FortiOSVersion.parse(self.device.get("version"))
+        except ValueError:
+            return None
+        if self.admin_password and behaviour("admin_password_required", version):
             return self.admin_password_headers()
         return None
 

@@ -20,7 +20,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils import _ftm_push
 from ansible_collections.fortifleet.auth.plugins.module_utils import _license
 from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
 from ansible_collections.fortifleet.auth.plugins.module_utils._version import (
-    NEWEST_KNOWN, FortiOSVersion, version_warning)
+    NEWEST_KNOWN, parse_device_version, version_warning)
 
 # Subsets in the order they run: access first (nothing else is read when it fails),
 # then 'system', because the others need the version.
@@ -83,7 +83,7 @@ def gather_system(ctx, client, facts):
     status = client.get("system/status", api="monitor")
     results = status.results if isinstance(status.results, dict) else {}
     envelope = status.envelope
-    version = FortiOSVersion.parse(envelope.get("version") or client.device.get("version"))
+    version = parse_device_version(envelope.get("version") or client.device.get("version"), client.label)
     glob = client.get("system/global", scope="global").results
     glob = glob if isinstance(glob, dict) else {}
     lic = _license.read(client)

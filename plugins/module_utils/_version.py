@@ -203,12 +203,24 @@ def ftm_push_default_certs(version):
     return list(_lookup(FTM_PUSH_DEFAULT_CERTS, version) or [])
 
 
+def parse_device_version(text, label):
+    """A version string from a device; an unknown format is a clear error, not a traceback."""
+    try:
+        return FortiOSVersion.parse(text)
+    except ValueError:
+        from ansible_collections.fortifleet.auth.plugins.module_utils._errors import FortiFleetError
+        raise FortiFleetError(
+            "FortiGate %s reported a FortiOS version the collection cannot read: %r." % (label, str(text)[:40]),
+            "Nothing was changed. Check that the address really is a FortiGate's REST API (a proxy or another "
+            "device answering would explain it), and report the version string if it is genuine.")
+
+
 def device_version(client):
     """The FortiOS version of the device behind ``client`` (facts §6: every envelope carries it)."""
     known = client.device.get("version")
     if not known:
         known = client.get("system/status", api="monitor").envelope.get("version")
-    return FortiOSVersion.parse(known)
+    return parse_device_version(known, client.label)
 
 
 def version_warning(version):

@@ -45,8 +45,10 @@ class FortiFleetAction(ActionBase):
 
     def _connection_args(self, task_vars):
         args = dict(self._task.args)
-        if "host" in self.ARGUMENT_SPEC and not args.get("host"):
-            args["host"] = self._var(task_vars, "ansible_host") or task_vars.get("inventory_hostname")
+        if "host" in self.ARGUMENT_SPEC and args.get("host") is None:
+            # An ansible_host set but empty is a mistake to report, not a reason to try the inventory name.
+            address = self._var(task_vars, "ansible_host")
+            args["host"] = task_vars.get("inventory_hostname") if address is None else address
         for option, var in INVENTORY_VARS.items():
             if option in self.ARGUMENT_SPEC and args.get(option) is None:
                 value = self._var(task_vars, var)

@@ -66,3 +66,11 @@ def test_newer_firmware_warns_and_uses_newest_rules():
 ])
 def test_access_groups(api, path, group):
     assert access_group(api, path) == group
+
+
+@pytest.mark.parametrize("text", ["", None, "FortiOS-ninety", "v7", "<html>"])
+def test_unknown_device_version_is_a_clear_error(text):
+    from ansible_collections.fortifleet.auth.plugins.module_utils._errors import FortiFleetError
+    with pytest.raises(FortiFleetError) as info:
+        v.parse_device_version(text, "fgt-01")
+    assert "fgt-01" in str(info.value) and "Nothing was changed" in str(info.value)
