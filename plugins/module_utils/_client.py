@@ -135,7 +135,12 @@ class FortiOSClient(object):
         return self.request("POST", path, body=body, scope=scope, headers=headers)
 
     def delete(self, path, mkey, scope=None, headers=None):
-        return self.request("DELETE", path, mkey=mkey, scope=scope, headers=headers)
+        """An already-absent object counts as deleted (facts §6: the vendor client treats DELETE 404 as success);
+        this also covers a retried DELETE whose first answer was lost."""
+        try:
+            return self.request("DELETE", path, mkey=mkey, scope=scope, headers=headers)
+        except err.NotFoundError as exc:
+            return Response({"status": "success", "http_status": 404, "already_absent": True}, exc.status)
 
     def action(self, path, body=None, scope=None, headers=None):
         """A monitor action (POST). Never retried: it is not idempotent."""

@@ -198,3 +198,9 @@ def test_html_500_is_device_refused_with_hint():
     with pytest.raises(err.DeviceRefusedError) as info:
         client.get("system/ftm-push")
     assert "error page" in info.value.hint
+
+
+def test_delete_of_an_absent_object_is_success_even_after_a_lost_answer():
+    client, session = make([connection_reset(), FakeResponse(404, {"status": "error", "http_status": 404})])
+    answer = client.delete("user/fortitoken", "FTKMOB0123456789")
+    assert answer.envelope["already_absent"] is True and len(session.calls) == 2
