@@ -18,7 +18,7 @@ description:
     page with a sortable table) and C(junit.xml) (one test case per device and area; unresolved critical findings
     fail) into O(report_dir).
   - Normally used through the C(fortifleet.auth.report) role, once per run on the controller.
-  - Device status is one of C(error), C(unreachable), C(auth_failed), C(needs_human), C(drift) (check mode: would be
+  - Device status is one of C(error), C(unreachable), C(auth_failed), C(needs_human), C(drift) (in check mode, would be
     changed), C(fixed) and C(ok).
 author:
   - fortifleet.auth contributors (@fortifleet)
