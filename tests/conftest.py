@@ -5,11 +5,14 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, ".build")
-if not os.path.isdir(os.path.join(BUILD, "ansible_collections", "fortifleet", "auth")):
-    subprocess.check_call([sys.executable, os.path.join(ROOT, "tests", "tools", "layout.py"), "link"],
-                          stdout=subprocess.DEVNULL)
-if BUILD not in sys.path:
-    sys.path.insert(0, BUILD)
+# Under `ansible-test units` the tree already is ansible_collections/fortifleet/auth and importable.
+IN_COLLECTION_TREE = os.path.basename(os.path.dirname(os.path.dirname(ROOT))) == "ansible_collections"
+if not IN_COLLECTION_TREE:
+    if not os.path.isdir(os.path.join(BUILD, "ansible_collections", "fortifleet", "auth")):
+        subprocess.check_call([sys.executable, os.path.join(ROOT, "tests", "tools", "layout.py"), "link"],
+                              stdout=subprocess.DEVNULL)
+    if BUILD not in sys.path:
+        sys.path.insert(0, BUILD)
 
 try:
     from hypothesis import HealthCheck, settings

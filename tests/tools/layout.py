@@ -3,11 +3,12 @@
 
 - .build/ansible_collections/fortifleet/auth is a symlink to the work tree, so
   playbooks and unit tests always run the current code;
-- $TMPDIR/fortifleet-auth-sanity/ansible_collections/fortifleet/auth is a real copy
+- $TMPDIR/fortifleet-auth-TAG-HASH/ansible_collections/fortifleet/auth is a real copy
   for ansible-test, which refuses symlinked roots and, inside our git work tree,
   would only see files git tracks. It holds what `ansible-galaxy collection build`
   ships plus the unit tests and sanity settings.
 """
+import hashlib
 import os
 import shutil
 import sys
@@ -15,11 +16,11 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, ".build")
-SKIP = {".git", ".venv", ".build", ".cache", ".pytest_cache", ".hypothesis", "__pycache__",
+SKIP = {".git", ".venv", ".venv-core216", ".build", ".cache", ".pytest_cache", ".hypothesis", "__pycache__",
         "fortifleet-report", "benchmarks", ".ci", "pytest.ini"}
 # Dev-only trees that are not part of the collection (galaxy.yml build_ignore too).
 SKIP_PATHS = {os.path.join("tests", "emulator"), os.path.join("tests", "integration"),
-              os.path.join("tests", "tools")}
+              os.path.join("tests", "tools"), os.path.join("docs", "build"), os.path.join("docs", "temp-rst")}
 
 
 def link():
@@ -34,8 +35,10 @@ def link():
     return target
 
 
-def copy():
-    base = os.path.join(tempfile.gettempdir(), "fortifleet-auth-sanity")
+def copy(tag="sanity"):
+    # One copy per work tree and per use (several ansible-core versions may run side by side).
+    digest = hashlib.sha1(ROOT.encode()).hexdigest()[:8]
+    base = os.path.join(tempfile.gettempdir(), "fortifleet-auth-%s-%s" % (tag, digest))
     dest = os.path.join(base, "ansible_collections", "fortifleet", "auth")
     shutil.rmtree(dest, ignore_errors=True)
 
@@ -54,4 +57,4 @@ def copy():
 
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "link"
-    print(link() if what == "link" else copy())
+    print(link() if what == "link" else copy(*sys.argv[2:3]))

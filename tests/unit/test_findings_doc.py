@@ -3,11 +3,17 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+TOOL = os.path.join(ROOT, "tests", "tools", "findings_doc.py")
+
+
+@pytest.mark.skipif(not os.path.isfile(TOOL), reason="dev tool not in this tree (ansible-test's copy, the tarball)")
 def test_findings_doc_is_generated_from_the_code():
-    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "tools", "findings_doc.py"), "--check"],
+    proc = subprocess.run([sys.executable, TOOL, "--check"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
 
