@@ -328,7 +328,8 @@ def _post(dev, path, p, n, mkey, body, vdom, singleton):
         raise E.err_duplicate()  # facts §6 (T #244): duplicate -> HTTP 500, -5
     if path == "endpoint-control/fctems":
         result = _fctems_row(dev, int(key) if mk == "ems-id" and str(key).isdigit() else key, False)
-        result["status"] = "disable"
+        if versions.field_allowed(dev.version, path, "status"):
+            result["status"] = "disable"  # facts §3: `status` (default disable) exists only from 7.0.8 / 7.2.1
     else:
         result = {}
     result[mk] = key

@@ -43,3 +43,12 @@ def test_ems_status_param_names(device):
     new = device("7.2.8")
     r = new.get("/api/v2/monitor/endpoint-control/ems/status?ems_id=1").json()
     assert r["results"]["ems_id"] == 1 and r["results"]["connection"] == "connected"
+
+
+def test_new_name_keyed_entry_has_no_status_field(device):
+    # facts §3: `status` exists only from 7.0.8 / 7.2.1; a 7.0.7 entry is active while it exists
+    d = device("7.0.7")
+    r = d.post(T, {"name": "lab", "server": "10.0.0.5"})
+    assert r.status_code == 200
+    row = d.get(T + "/lab").json()["results"][0]
+    assert "status" not in row
