@@ -108,15 +108,21 @@ def build(hosts, run_name, check_mode, started=None, secrets=()):
     return _redact(report, [s for s in secrets if s and len(s) >= 6])
 
 
+def _short_list(names, most=8):
+    return ", ".join(names[:most]) + (" ..." if len(names) > most else "")
+
+
+def _change_text(change):
+    return "%s: %s" % (change.get("area"), ", ".join(str(k) for k in change.get("changed_keys") or []))
+
+
 def summary_lines(report):
-    s = report["summary"]
+    run, s = report["run"], report["summary"]
     counts = ", ".join("%s %d" % (k, v) for k, v in s["by_status"].items() if v)
-    lines = ["fortifleet.auth %s (%s): %d devices: %s" % (report["run"]["name"], report["run"]["mode"],
-                                                           report["run"]["devices"], counts or "none")]
+    lines = ["fortifleet.auth %s (%s): %d devices: %s" % (run["name"], run["mode"], run["devices"], counts or "none")]
     for action in s["human_actions"]:
-        lines.append("  needs a human: %s on %d device(s): %s" % (action["id"], len(action["devices"]),
-                                                                   ", ".join(action["devices"][:8])
-                                                                   + (" ..." if len(action["devices"]) > 8 else "")))
+        lines.append("  needs a human: %s on %d device(s): %s"
+                     % (action["id"], len(action["devices"]), _short_list(action["devices"])))
     return lines
 
 
@@ -127,8 +133,8 @@ def _md(text):
 def render_markdown(report):
     run, s = report["run"], report["summary"]
     out = ["# FortiGate authentication report: %s" % _md(run["name"]), "",
-           "Mode: **%s** · devices: %d · started %s · finished %s" % (run["mode"], run["devices"], run["started"],
-                                                                     run["finished"]), "",
+           "Mode: **%s** · devices: %d · started %s · finished %s"
+           % (run["mode"], run["devices"], run["started"], run["finished"]), "",
            "## Devices by status", "", "| Status | Devices |", "| --- | --- |"]
     for status in STATUS_ORDER:
         names = [d["name"] for d in report["devices"] if d["status"] == status]
@@ -148,8 +154,7 @@ def render_markdown(report):
         out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
             _md(d["name"]), d["status"], _md(d["access"]), _md(d["version"] or ""),
             _md(", ".join(f["id"] for f in d["findings"])) or "-",
-            _md(", ".join("%s:%s" % (c.get("area"), ",".join(str(k) for k in c.get("changed_keys") or [])) for c in
-                          d["changes"])) or "-", _md("; ".join(d["errors"])) or "-"))
+            _md("; ".join(_change_text(c) for c in d["changes"])) or "-", _md("; ".join(d["errors"])) or "-"))
     return "\n".join(out) + "\n"
 
 
@@ -174,18 +179,23 @@ td.s-drift{background:#fff6cc}td.s-fixed{background:#dff5dd}td.s-ok{background:#
 """
 
 
+def _e(value):
+    return html_escape(str(value if value is not None else ""), quote=True)
+
+
+def _html_row(d):
+    cells = [_e(d["name"]), _e(d["access"]), _e(d["version"]),
+             "<br>".join("%s %s" % (_e(f["severity"]), _e(f["id"])) for f in d["findings"]) or "-",
+             "<br>".join(_e(_change_text(c)) for c in d["changes"]) or "-",
+             "<br>".join(_e(x) for x in d["errors"]) or "-"]
+    status = "<td class=\"s-%s\">%s</td>" % (_e(d["status"]), _e(d["status"]))
+    return "<tr><td>%s</td>%s%s</tr>" % (cells[0], status, "".join("<td>%s</td>" % c for c in cells[1:]))
+
+
 def render_html(report):
-    e = lambda v: html_escape(str(v if v is not None else ""), quote=True)  # noqa: E731
+    e = _e
     run, s = report["run"], report["summary"]
-    rows = []
-    for d in report["devices"]:
-        rows.append("<tr><td>%s</td><td class=\"s-%s\">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                    "<td>%s</td></tr>" % (
-                        e(d["name"]), e(d["status"]), e(d["status"]), e(d["access"]), e(d["version"]),
-                        "<br>".join("%s %s" % (e(f["severity"]), e(f["id"])) for f in d["findings"]) or "-",
-                        "<br>".join(e("%s: %s" % (c.get("area"), ", ".join(str(k) for k in c.get("changed_keys")
-                                                                              or []))) for c in d["changes"]) or "-",
-                        "<br>".join(e(x) for x in d["errors"]) or "-"))
+    rows = [_html_row(d) for d in report["devices"]]
     human = "".join("<li><b>%s</b> (%s) on %s: %s</li>" % (e(a["id"]), e(a["severity"]), e(", ".join(a["devices"])),
                                                            e(a["remediation"])) for a in s["human_actions"])
     counts = "".join("<li>%s: %d</li>" % (e(k), v) for k, v in s["by_status"].items() if v)

@@ -1,0 +1,56 @@
+import json
+import os
+import xml.etree.ElementTree as ET
+
+import jsonschema
+
+from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils import _fortigate_info  # noqa: F401 (registers findings)
+from ansible_collections.fortifleet.auth.plugins.module_utils import _report as rep
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+SECRET = "Sup3rSecretToken0123456789abcd"
+
+HOSTS = {
+    "fgt-ok": {"ran": True, "preflight": {"access": "ok", "version": "7.4.4", "serial": "S1", "system": {"model": "M"}}},
+    "fgt-fixed": {"ran": True, "preflight": {"access": "ok"}, "changes": [{"area": "ftm_push", "changed_keys": ["status"]}]},
+    "fgt-human": {"ran": True, "preflight": {"access": "ok"},
+                  "findings": [fnd.finding("FTM_PUSH_PORT_CONFLICT", "x", port=4433, service="admin-sport")]},
+    "fgt-401": {"ran": True, "preflight": {"access": "token_rejected"},
+                "findings": [fnd.finding("API_TOKEN_REJECTED", "token %s refused" % SECRET)]},
+    "fgt-down": {"ran": True, "preflight": {"access": "unreachable"}},
+    "fgt-err": {"ran": True, "preflight": {"access": "ok"}, "errors": ["fortitoken: <b>boom</b> | x"]},
+}
+
+
+def test_statuses_summary_and_redaction():
+    report = rep.build(HOSTS, "remediate", False, secrets=[SECRET])
+    status = dict((d["name"], d["status"]) for d in report["devices"])
+    assert status == {"fgt-ok": "ok", "fgt-fixed": "fixed", "fgt-human": "needs_human", "fgt-401": "auth_failed",
+                      "fgt-down": "unreachable", "fgt-err": "error"}
+    assert SECRET not in json.dumps(report) and rep.REDACTED in json.dumps(report)
+    human = report["summary"]["human_actions"]
+    assert [a["id"] for a in human] == ["API_TOKEN_REJECTED", "FTM_PUSH_PORT_CONFLICT"]  # critical first
+    with open(os.path.join(ROOT, "docs", "report.schema.json")) as handle:
+        jsonschema.validate(report, json.load(handle))
+
+
+def test_check_mode_changes_are_drift():
+    report = rep.build({"a": {"ran": True, "preflight": {"access": "ok"}, "changes": [{"area": "ftm_push"}]}},
+                       "diagnose", True)
+    assert report["devices"][0]["status"] == "drift"
+
+
+def test_renderers_escape_and_parse():
+    report = rep.build(HOSTS, "run <1>", False)
+    html = rep.render_html(report)
+    assert "<b>boom</b>" not in html and "&lt;b&gt;boom&lt;/b&gt;" in html
+    assert html.count("<tr><td>") == len(HOSTS) and "src=" not in html and "href=" not in html
+    junit = ET.fromstring(rep.render_junit(report).split("\n", 1)[1])
+    suite = junit.find("testsuite")
+    assert int(suite.get("tests")) == len(HOSTS) * len(rep.AREAS)
+    failed = sorted(c.get("name") for c in suite.findall("testcase") if c.find("failure") is not None)
+    assert failed == ["fgt-401.api_access", "fgt-down.api_access", "fgt-err.api_access", "fgt-human.ftm_push"]
+    markdown = rep.render_markdown(report)
+    assert "<b>boom</b> \\| x" in markdown  # table cells keep their pipes escaped
+    assert rep.summary_lines(report)[0].startswith("fortifleet.auth run <1> (apply): 6 devices:")
