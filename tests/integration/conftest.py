@@ -1,20 +1,29 @@
-"""Fixtures that start the emulator fleet for integration tests."""
+"""Emulator fleets for integration tests: each test module starts its own fleet on free ports."""
 import pytest
 
 from fortigate_emulator.testing import running_emulator
 
 
-@pytest.fixture(scope="module")
-def fleet():
-    """Four healthy HTTPS devices on FortiOS 7.4.4, shared by the tests of one module."""
-    with running_emulator(devices=4, scenario="healthy", profile="7.4.4", lockout_seconds=60) as emu:
-        yield emu
+def fleet_fixture(**kwargs):
+    """A module-scoped fixture that runs an emulator fleet (free ports, so parallel runs do not collide)."""
+    @pytest.fixture(scope="module")
+    def fleet():
+        with running_emulator(port="auto", **kwargs) as emu:
+            yield emu
+    return fleet
+
+
+def fresh(emu):
+    """The fleet back in its starting scenario, without faults, with an empty audit."""
+    emu.reset()
+    emu.clear_faults()
+    emu.clear_audit()
+    return emu
+
+
+fleet = fleet_fixture(devices=4, scenario="healthy", profile="7.4.4", lockout_seconds=60)
 
 
 @pytest.fixture
 def emu(fleet):
-    """The shared fleet, reset to its starting state with an empty audit."""
-    fleet.reset()
-    fleet.clear_faults()
-    fleet.clear_audit()
-    return fleet
+    return fresh(fleet)

@@ -8,6 +8,7 @@ import requests
 
 from fortigate_emulator.testing import running_emulator
 
+from .conftest import fleet_fixture, fresh
 from .harness import run_playbook
 
 PROBE = """
@@ -20,19 +21,12 @@ FAILED_KEY = ("bad_key", "untrusted")
 API_USER = "fortifleet-automation"
 
 
-@pytest.fixture(scope="module")
-def mixed():
-    """One device per version profile (6.4.9 … 7.6.5), own ports."""
-    with running_emulator(devices=9, scenario="healthy", profile="mixed", port="auto") as emu:
-        yield emu
+mixed = fleet_fixture(devices=9, scenario="healthy", profile="mixed")  # one device per version profile
 
 
 @pytest.fixture
 def memu(mixed):
-    mixed.reset()
-    mixed.clear_faults()
-    mixed.clear_audit()
-    return mixed
+    return fresh(mixed)
 
 
 def by_version(emu, version):

@@ -4,11 +4,9 @@ import os
 import subprocess
 import sys
 
-import pytest
 import yaml
 
-from fortigate_emulator.testing import running_emulator
-
+from .conftest import fleet_fixture
 from .harness import ansible_env
 
 LONG = "x" * 300
@@ -101,10 +99,7 @@ ROLE_CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def fleet():
-    with running_emulator(devices=9, scenario="healthy", profile="mixed", port="auto") as emu:
-        yield emu
+fleet = fleet_fixture(devices=9, scenario="healthy", profile="mixed")
 
 
 def test_every_invalid_input_fails_before_any_write(fleet, tmp_path):

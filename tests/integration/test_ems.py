@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from fortigate_emulator.testing import running_emulator
 
+from .conftest import fleet_fixture, fresh
 from .harness import run_playbook
 
 VERSIONS = ["7.0.7", "7.4.8"]  # facts §3: fctems keyed by name up to 7.0.7, by ems-id from 7.0.8/7.2.1
@@ -33,18 +33,12 @@ ROLE = """
 """
 
 
-@pytest.fixture(scope="module")
-def fleet9():
-    with running_emulator(devices=9, scenario="healthy", profile="mixed", port="auto") as emu:
-        yield emu
+fleet9 = fleet_fixture(devices=9, scenario="healthy", profile="mixed")
 
 
 @pytest.fixture
 def eemu(fleet9):
-    fleet9.reset()
-    fleet9.clear_faults()
-    fleet9.clear_audit()
-    return fleet9
+    return fresh(fleet9)
 
 
 def host(emu, version):

@@ -7,11 +7,11 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import jsonschema
-import pytest
 import requests
 
 from fortigate_emulator.testing import running_emulator
 
+from .conftest import fleet_fixture
 from .harness import ROOT, ansible_env
 
 PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
@@ -51,10 +51,7 @@ class TableParser(HTMLParser):
             self.in_body_table = False
 
 
-@pytest.fixture(scope="module")
-def seeds20():
-    with running_emulator(devices=20, scenario="seeds", port="auto") as emu:
-        yield emu
+seeds20 = fleet_fixture(devices=20, scenario="seeds")
 
 
 def test_diagnose_writes_four_valid_reports_and_never_writes_to_devices(seeds20, tmp_path):

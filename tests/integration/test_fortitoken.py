@@ -3,8 +3,7 @@ import json
 
 import pytest
 
-from fortigate_emulator.testing import running_emulator
-
+from .conftest import fleet_fixture, fresh
 from .harness import run_playbook
 
 ROLE = """
@@ -21,18 +20,12 @@ ROLE = """
 BINDING_FIELDS = ("two-factor", "fortitoken", "email-to", "sms-server", "sms-custom-server", "sms-phone")
 
 
-@pytest.fixture(scope="module")
-def tfleet():
-    with running_emulator(devices=4, scenario="healthy", profile="7.4.4", port="auto") as emu:
-        yield emu
+tfleet = fleet_fixture(devices=4, scenario="healthy", profile="7.4.4")
 
 
 @pytest.fixture
 def temu(tfleet):
-    tfleet.reset()
-    tfleet.clear_faults()
-    tfleet.clear_audit()
-    return tfleet
+    return fresh(tfleet)
 
 
 def secret_vars(tmp_path, **values):

@@ -1,8 +1,8 @@
 """Issue 5 acceptance: FortiToken Mobile push diagnosis and repair on every FortiOS version."""
 import pytest
 
-from fortigate_emulator.testing import running_emulator
 
+from .conftest import fleet_fixture, fresh
 from .harness import run_playbook
 
 VERSIONS = ["6.4.9", "6.4.15", "7.0.12", "7.2.8", "7.4.8", "7.6.5"]
@@ -24,18 +24,12 @@ DIAG = """
 """
 
 
-@pytest.fixture(scope="module")
-def fleet9():
-    with running_emulator(devices=9, scenario="healthy", profile="mixed", port="auto") as emu:
-        yield emu
+fleet9 = fleet_fixture(devices=9, scenario="healthy", profile="mixed")
 
 
 @pytest.fixture
 def femu(fleet9):
-    fleet9.reset()
-    fleet9.clear_faults()
-    fleet9.clear_audit()
-    return fleet9
+    return fresh(fleet9)
 
 
 def hosts_for(emu, versions=VERSIONS):
