@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 import jsonschema
 
 from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
-from ansible_collections.fortifleet.auth.plugins.module_utils import _fortigate_info  # noqa: F401 (registers findings)
+from ansible_collections.fortifleet.auth.plugins.module_utils import _fortigate_info  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.fortifleet.auth.plugins.module_utils import _report as rep
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
