@@ -5,10 +5,15 @@
    (in the controller) and as a classic module (AnsiballZ, one Python per task),
    same playbook, same forks; prints both wall times and their ratio.
 2. The emulator's simple-GET throughput with 500 devices.
+3. Fleet runs on `seeds` fleets (benchmarks/fleet.py): our diagnose and remediate, the vendor's
+   fortinet.fortios baseline (benchmarks/vendor_baseline.yml), the floor (benchmarks/floor.py),
+   HTTP requests per device and scenario, and writes on an idempotent second remediate.
 
-Results are merged into benchmarks/results.json.
+Results are merged into benchmarks/results.json (fleet results under "fleet" -> "<size>").
+Sizes: --sizes 100,500 or BENCH_SIZES=20 (quick check); default 100 (see benchmarks/README.md).
 """
 import argparse
+import datetime
 import json
 import os
 import re
@@ -23,6 +28,9 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
 
 from fortigate_emulator.testing import running_emulator  # noqa: E402
 from tests.integration.harness import ansible_env  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+import fleet  # noqa: E402
 
 RESULTS = os.path.join(ROOT, "benchmarks", "results.json")
 
@@ -78,24 +86,120 @@ def save(key, value):
         handle.write("\n")
 
 
+def log(msg):
+    print(msg, flush=True)
+
+
+def fmt(value, spec="%.1f"):
+    return "-" if value is None else spec % value
+
+
+def print_fleet(res):
+    size = res["devices"]
+    ours, floor_, vendor = res["ours"], res["floor"], res.get("vendor")
+    log("")
+    log("Fleet of %d devices (seeds mix, profile %s), forks %d" % (size, res["profile"], res["forks"]))
+    log("  %-26s %9s %9s %9s %8s" % ("run", "wall s", "s/device", "requests", "writes"))
+    rows = [("ours diagnose", ours["diagnose"]), ("ours remediate", ours["remediate"]),
+            ("ours remediate (again)", ours["remediate_again"])]
+    if vendor:
+        rows += [("vendor diagnose", vendor["diagnose"]), ("vendor remediate", vendor["remediate"])]
+    rows.append(("floor (diagnose requests)", dict(floor_, writes=0)))
+    for name, run in rows:
+        log("  %-26s %9.1f %9.3f %9s %8s" % (name, run["seconds"], run["seconds_per_device"],
+                                             run.get("requests", "-"), run.get("writes", "-")))
+    r = res["ratios"]
+    log("  ours/floor (diagnose): %sx   ours/vendor: diagnose %s, remediate %s (vendor/ours %s and %s)"
+        % (fmt(r.get("ours_over_floor_diagnose"), "%.2f"), fmt(r.get("ours_over_vendor_diagnose"), "%.2f"),
+           fmt(r.get("ours_over_vendor_remediate"), "%.2f"), fmt(r.get("vendor_over_ours_diagnose"), "%.2f"),
+           fmt(r.get("vendor_over_ours_remediate"), "%.2f")))
+    if vendor:
+        log("  vendor: %d/%d hosts failed somewhere (ignored errors excluded): %s"
+            % (len(vendor["remediate"]["failed_hosts"]), size, ", ".join(vendor["remediate"]["failed_hosts"][:12])))
+    log("  HTTP requests per device (min/median/max; writes in brackets):")
+    runs = [k for k in ("diagnose", "remediate", "remediate_again", "vendor_diagnose", "vendor_remediate")
+            if k in next(iter(res["requests_by_scenario"].values()))]
+    log("  %-27s %3s " % ("scenario", "n") + " ".join("%-17s" % k for k in runs))
+    for scenario, row in res["requests_by_scenario"].items():
+        cells = []
+        for k in runs:
+            req, wr = row[k]["requests"], row[k]["writes"]
+            text = "%g" % req[1] if req[0] == req[2] else "%g-%g" % (req[0], req[2])
+            text += " [%g]" % wr[1] if wr[2] else ""
+            cells.append("%-17s" % text)
+        log("  %-27s %3d " % (scenario, row["devices"]) + " ".join(cells))
+    writes = res["second_run_writes"]
+    if writes:
+        log("  !!! second remediate run made %d write requests (must be 0) !!!" % writes)
+    else:
+        log("  second remediate run: 0 write requests")
+    split = ours["diagnose"].get("time_split") or {}
+    if split:
+        log("  ours diagnose: %(tasks)d tasks; %(device_tasks_s).1f s in tasks that call devices, %(other_tasks_s).1f s in"
+            " bookkeeping tasks" % split)
+    for t in ours["diagnose"].get("top_tasks", [])[:6]:
+        log("    %6.1f s  %s" % (t["seconds"], t["task"]))
+    log("  targets: %s" % ", ".join("%s=%s" % kv for kv in res["targets"].items()))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--devices", type=int, default=100)
-    parser.add_argument("--forks", type=int, default=10)
+    parser.add_argument("--devices", type=int, default=100, help="fortigate_info benchmark size")
+    parser.add_argument("--forks", type=int, default=10, help="forks of the fortigate_info benchmark")
     parser.add_argument("--emulator-devices", type=int, default=500)
     parser.add_argument("--emulator-seconds", type=float, default=8)
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "100"),
+                        help="comma-separated fleet sizes (env BENCH_SIZES); 0 or empty skips the fleet benchmark")
+    parser.add_argument("--fleet-forks", type=int, default=int(os.environ.get("BENCH_FORKS", "50")))
+    parser.add_argument("--profile", default=None, help="emulator version profile for the fleets (default 7.4.4)")
+    parser.add_argument("--no-vendor", action="store_true", help="skip the vendor baseline")
+    parser.add_argument("--forks-sweep", default="", help="e.g. 10,25,50,100: our diagnose with each forks value")
+    parser.add_argument("--sweep-devices", type=int, default=100)
+    parser.add_argument("--fleet-only", action="store_true", help="skip the fortigate_info and emulator benchmarks")
+    parser.add_argument("--keep", action="store_true", help="keep the logs and reports of the fleet runs")
     args = parser.parse_args()
 
-    execution = bench_execution(args.devices, args.forks)
-    save("execution", execution)
-    print("fortigate_info on %(devices)d devices, forks=%(forks)d" % execution)
-    print("  action plugin : %(action_plugin_s)7.2f s" % execution)
-    print("  classic module: %(classic_module_s)7.2f s" % execution)
-    print("  ratio classic/action: %(classic_over_action).2fx" % execution)
+    if not args.fleet_only:
+        execution = bench_execution(args.devices, args.forks)
+        save("execution", execution)
+        print("fortigate_info on %(devices)d devices, forks=%(forks)d" % execution)
+        print("  action plugin : %(action_plugin_s)7.2f s" % execution)
+        print("  classic module: %(classic_module_s)7.2f s" % execution)
+        print("  ratio classic/action: %(classic_over_action).2fx" % execution)
 
-    emulator = bench_emulator(args.emulator_devices, args.emulator_seconds)
-    save("emulator", emulator)
-    print("emulator, %(devices)d devices: %(gets_per_second).0f simple GETs/s" % emulator)
+        emulator = bench_emulator(args.emulator_devices, args.emulator_seconds)
+        save("emulator", emulator)
+        print("emulator, %(devices)d devices: %(gets_per_second).0f simple GETs/s" % emulator)
+
+    if args.forks_sweep:
+        forks_list = [int(x) for x in args.forks_sweep.split(",") if x.strip()]
+        log("forks sweep: our diagnose on %d devices" % args.sweep_devices)
+        sweep = fleet.forks_sweep(args.sweep_devices, forks_list, log)
+        save("forks_sweep", {"devices": args.sweep_devices, "runs": sweep, "loadavg_1m": round(os.getloadavg()[0], 2),
+                             "date": datetime.datetime.now().isoformat(timespec="seconds")})
+
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip() and int(x) > 0]
+    if not sizes:
+        return
+    vendor_path = None
+    if not args.no_vendor:
+        vendor_path, error = fleet.vendor_collections_path()
+        if not vendor_path:
+            log("vendor baseline skipped: could not fetch fortinet.fortios (%s)" % error)
+    for size in sizes:
+        log("fleet benchmark: %d devices, forks %d" % (size, args.fleet_forks))
+        res = fleet.bench_fleet(size, args.fleet_forks, vendor_path, log, profile=args.profile, keep=args.keep,
+                                vendor=not args.no_vendor)
+        res["date"] = datetime.datetime.now().isoformat(timespec="seconds")
+        res["cpus"] = os.cpu_count()
+        data = {}
+        if os.path.exists(RESULTS):
+            with open(RESULTS) as handle:
+                data = json.load(handle)
+        fleet_results = data.get("fleet", {})
+        fleet_results[str(size)] = res
+        save("fleet", fleet_results)
+        print_fleet(res)
 
 
 if __name__ == "__main__":

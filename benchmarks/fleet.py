@@ -1,0 +1,284 @@
+"""Fleet benchmark: our diagnose/remediate, the vendor's fortinet.fortios baseline and the floor.
+
+For one fleet size, in one emulator (`seeds` mix), with the same forks everywhere:
+  1. our `fortifleet.auth.diagnose` (emulator reset first), then the floor replaying its requests;
+  2. our `fortifleet.auth.remediate` (reset first, so it has work to do), then again without a reset:
+     the second run must write nothing;
+  3. the vendor baseline (benchmarks/vendor_baseline.yml) as "diagnose" (reads) and as "remediate"
+     (reads + writes), each after a reset, with ANSIBLE_COLLECTIONS_PATH = the vendor collections only.
+Requests per device and per scenario come from the emulator's audit of each run.
+"""
+import collections
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
+
+from fortigate_emulator.testing import running_emulator  # noqa: E402
+from tests.integration.harness import ansible_env  # noqa: E402
+
+import floor  # noqa: E402
+
+PLAYBOOK_BIN = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+VENDOR_PLAYBOOK = os.path.join(HERE, "vendor_baseline.yml")
+CALLBACKS = os.path.join(HERE, "callback_plugins")
+RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def vendor_collections_path():
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "emulator", "vendor_collections.py")],
+                          capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        return None, (proc.stderr or proc.stdout).strip()[-400:]
+    return proc.stdout.strip().splitlines()[-1], None
+
+
+def recap(output):
+    hosts = {}
+    for name, ok, changed, unreachable, failed in RECAP.findall(output):
+        hosts[name] = {"ok": int(ok), "changed": int(changed), "unreachable": int(unreachable), "failed": int(failed)}
+    return hosts
+
+
+def run_ours(emu, playbook, forks, work, tag):
+    """Our playbook as a user runs it; returns wall seconds, exit code, report summary and task timings."""
+    report_dir = os.path.join(work, "report-" + tag)
+    timer = os.path.join(work, "timer-%s.json" % tag)
+    env = ansible_env({"ANSIBLE_CALLBACK_PLUGINS": CALLBACKS, "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
+                       "BENCH_TIMER_FILE": timer})
+    cmd = [PLAYBOOK_BIN, "-i", emu.inventory, "-f", str(forks), playbook, "-e", "fortifleet_report_dir=" + report_dir]
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=work)
+    elapsed = time.monotonic() - start
+    with open(os.path.join(work, "%s.log" % tag), "w") as handle:
+        handle.write(proc.stdout + proc.stderr)
+    summary = None
+    try:
+        with open(os.path.join(report_dir, "report.json")) as handle:
+            summary = json.load(handle)["summary"].get("by_status")
+    except (OSError, ValueError, KeyError):
+        pass
+    tasks = None
+    if os.path.exists(timer):
+        with open(timer) as handle:
+            tasks = json.load(handle)
+    return {"seconds": round(elapsed, 2), "rc": proc.returncode, "by_status": summary, "tasks": tasks,
+            "output": proc.stdout + proc.stderr}
+
+
+def vendor_inventory(emu, path):
+    all_vars, hosts = floor.inventory_hosts(emu.inventory)
+    out = {}
+    for name, host in hosts.items():
+        out[name] = {"ansible_host": host["ansible_host"], "ansible_httpapi_port": host["fortigate_port"],
+                     "fgt_token": host["fortigate_access_token"]}
+    inv = {"all": {"vars": {
+        "ansible_connection": "ansible.netcommon.httpapi",
+        "ansible_network_os": "fortinet.fortios.fortios",
+        "ansible_httpapi_use_ssl": True,
+        "ansible_httpapi_validate_certs": True,
+        "ansible_httpapi_ca_path": all_vars["fortigate_ca_path"],
+        "ansible_python_interpreter": sys.executable,
+    }, "children": {"fortigates": {"hosts": out}}}}
+    with open(path, "w") as handle:
+        json.dump(inv, handle)
+    os.chmod(path, 0o600)
+
+
+def run_vendor(emu, vendor_path, forks, work, tag, remediate):
+    inventory = os.path.join(work, "vendor-inventory.json")
+    if not os.path.exists(inventory):
+        vendor_inventory(emu, inventory)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env.pop("PYTHONPATH", None)  # the Makefile points it at .build (our collection)
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": vendor_path,  # the vendor's collections, nothing of ours
+        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+        "ANSIBLE_CONFIG": os.path.join(work, "no-ansible.cfg"),
+        "ANSIBLE_HOME": os.path.join(work, "ansible-home"),
+        "ANSIBLE_LOCAL_TEMP": os.path.join(work, "ansible-tmp"),
+        "ANSIBLE_PERSISTENT_CONTROL_PATH_DIR": os.path.join(work, "pc"),
+        "ANSIBLE_HOST_KEY_CHECKING": "false",
+        "ANSIBLE_RETRY_FILES_ENABLED": "false",
+        "ANSIBLE_NOCOLOR": "1",
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+    })
+    cmd = [PLAYBOOK_BIN, "-i", inventory, "-f", str(forks), VENDOR_PLAYBOOK,
+           "-e", "bench_remediate=%s" % ("true" if remediate else "false")]
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=work)
+    elapsed = time.monotonic() - start
+    with open(os.path.join(work, "%s.log" % tag), "w") as handle:
+        handle.write(proc.stdout + proc.stderr)
+    hosts = recap(proc.stdout)
+    failed = sorted(h for h, r in hosts.items() if r["failed"] or r["unreachable"])
+    return {"seconds": round(elapsed, 2), "rc": proc.returncode, "hosts": len(hosts), "failed_hosts": failed,
+            "changed_hosts": sum(1 for r in hosts.values() if r["changed"]),
+            "output": proc.stdout + proc.stderr}
+
+
+def per_device(audit):
+    reqs = collections.Counter()
+    writes = collections.Counter()
+    for rec in audit:
+        if not rec["path"].startswith("/api/v2/"):
+            continue
+        reqs[rec["device"]] += 1
+        if rec.get("write"):
+            writes[rec["device"]] += 1
+    return reqs, writes
+
+
+def by_scenario(audits, scenarios):
+    """{scenario: {run: {"requests": [min, median, max], "writes": [...]}}} over the devices of a scenario."""
+    out = collections.OrderedDict()
+    counted = dict((run, per_device(audit)) for run, audit in audits.items())
+    for scenario in sorted(set(scenarios.values()), key=lambda s: (s != "healthy", s)):
+        names = [n for n, s in scenarios.items() if s == scenario]
+        row = collections.OrderedDict()
+        row["devices"] = len(names)
+        for run, (reqs, writes) in counted.items():
+            r = [reqs[n] for n in names]
+            w = [writes[n] for n in names]
+            row[run] = {"requests": [min(r), statistics.median(r), max(r)], "writes": [min(w), statistics.median(w), max(w)]}
+        out[scenario] = row
+    return out
+
+
+def top_tasks(timer, count=12):
+    if not timer:
+        return []
+    tasks = sorted(timer["tasks"], key=lambda t: -t["seconds"])
+    return [{"task": t["task"], "seconds": t["seconds"], "results": t["results"]} for t in tasks[:count]]
+
+
+def task_totals(timer):
+    """How the wall time splits: tasks that talk to a device vs. pure Ansible bookkeeping."""
+    if not timer:
+        return {}
+    api = ("fortigate_info", "Diagnose", "Repair", "Configure", "Probe", "Activate", "Import", "Re-import", "Wait")
+    talk = sum(t["seconds"] for t in timer["tasks"] if t["task"].split(" : ")[-1].startswith(api))
+    total = sum(t["seconds"] for t in timer["tasks"])
+    return {"tasks": len(timer["tasks"]), "device_tasks_s": round(talk, 1), "other_tasks_s": round(total - talk, 1),
+            "total_s": round(total, 1)}
+
+
+def bench_fleet(size, forks, vendor_path, log, profile=None, keep=False, vendor=True):
+    work = tempfile.mkdtemp(prefix="fortifleet-bench-%d-" % size)
+    kwargs = {"devices": size, "scenario": "seeds", "port": "auto", "seed": 1}
+    if profile:
+        kwargs["profile"] = profile
+    result = {"devices": size, "forks": forks, "profile": profile or "default", "work_dir": work}
+    audits = collections.OrderedDict()
+    with running_emulator(**kwargs) as emu:
+        scenarios = dict((d["name"], d["scenario"]) for d in emu.devices())
+        result["scenarios"] = dict(collections.Counter(scenarios.values()))
+
+        def step(name, func):
+            log("  [%d] %s ..." % (size, name))
+            load = os.getloadavg()[0]
+            out = func()
+            out["loadavg_1m_before"] = round(load, 2)
+            log("  [%d] %s: %.1f s (rc %s)" % (size, name, out["seconds"], out.get("rc", "-")))
+            return out
+
+        emu.reset()
+        diag = step("ours diagnose", lambda: run_ours(emu, "fortifleet.auth.diagnose", forks, work, "diagnose"))
+        audits["diagnose"] = emu.audit()
+        emu.reset()
+        fl = step("floor", lambda: floor.replay(audits["diagnose"], emu.inventory, forks))
+        floor_audit = emu.audit()
+        fl["audit_matches"] = len([r for r in floor_audit if r["path"].startswith("/api/v2/")]) == \
+            len([r for r in audits["diagnose"] if r["path"].startswith("/api/v2/")])
+        emu.reset()
+        rem = step("ours remediate", lambda: run_ours(emu, "fortifleet.auth.remediate", forks, work, "remediate"))
+        audits["remediate"] = emu.audit()
+        emu.clear_audit()
+        rem2 = step("ours remediate again", lambda: run_ours(emu, "fortifleet.auth.remediate", forks, work,
+                                                               "remediate-2"))
+        audits["remediate_again"] = emu.audit()
+        vdiag = vrem = None
+        if vendor and vendor_path:
+            emu.reset()
+            vdiag = step("vendor diagnose", lambda: run_vendor(emu, vendor_path, forks, work, "vendor-diagnose", False))
+            audits["vendor_diagnose"] = emu.audit()
+            emu.reset()
+            vrem = step("vendor remediate", lambda: run_vendor(emu, vendor_path, forks, work, "vendor-remediate", True))
+            audits["vendor_remediate"] = emu.audit()
+
+    def api(audit):
+        return [r for r in audit if r["path"].startswith("/api/v2/")]
+
+    def summary(run, audit):
+        out = dict((k, v) for k, v in run.items() if k not in ("output", "tasks"))
+        out["seconds_per_device"] = round(run["seconds"] / size, 4)
+        if audit is not None:
+            out["requests"] = len(api(audit))
+            out["writes"] = sum(1 for r in api(audit) if r.get("write"))
+        return out
+
+    result["ours"] = {
+        "diagnose": summary(diag, audits["diagnose"]),
+        "remediate": summary(rem, audits["remediate"]),
+        "remediate_again": summary(rem2, audits["remediate_again"]),
+    }
+    result["ours"]["diagnose"]["time_split"] = task_totals(diag["tasks"])
+    result["ours"]["diagnose"]["top_tasks"] = top_tasks(diag["tasks"])
+    result["ours"]["remediate"]["time_split"] = task_totals(rem["tasks"])
+    result["ours"]["remediate"]["top_tasks"] = top_tasks(rem["tasks"])
+    result["floor"] = dict(fl, seconds_per_device=round(fl["seconds"] / size, 4))
+    if vdiag:
+        result["vendor"] = {"diagnose": summary(vdiag, audits["vendor_diagnose"]),
+                            "remediate": summary(vrem, audits["vendor_remediate"])}
+    result["second_run_writes"] = result["ours"]["remediate_again"]["writes"]
+    result["requests_by_scenario"] = by_scenario(audits, scenarios)
+
+    ratios = {"ours_over_floor_diagnose": round(diag["seconds"] / fl["seconds"], 2) if fl["seconds"] else None}
+    if vdiag:
+        ratios["ours_over_vendor_diagnose"] = round(diag["seconds"] / vdiag["seconds"], 3)
+        ratios["vendor_over_ours_diagnose"] = round(vdiag["seconds"] / diag["seconds"], 2)
+        ratios["ours_over_vendor_remediate"] = round(rem["seconds"] / vrem["seconds"], 3)
+        ratios["vendor_over_ours_remediate"] = round(vrem["seconds"] / rem["seconds"], 2)
+    result["ratios"] = ratios
+    result["targets"] = {
+        "diagnose_under_60s_at_500": (diag["seconds"] < 60) if size >= 500 else None,
+        "at_least_5x_faster_than_vendor": (vdiag["seconds"] / diag["seconds"] >= 5) if vdiag else None,
+        "within_4x_of_floor": (diag["seconds"] / fl["seconds"] <= 4) if fl["seconds"] else None,
+        "second_run_writes_zero": result["second_run_writes"] == 0,
+    }
+    if not keep:
+        import shutil
+        shutil.rmtree(work, ignore_errors=True)
+        result.pop("work_dir")
+    return result
+
+
+def forks_sweep(size, forks_list, log):
+    """Our diagnose on one fleet with several forks values (the emulator is reset between runs)."""
+    work = tempfile.mkdtemp(prefix="fortifleet-forks-")
+    out = []
+    with running_emulator(devices=size, scenario="seeds", port="auto", seed=1) as emu:
+        for forks in forks_list:
+            emu.reset()
+            run = run_ours(emu, "fortifleet.auth.diagnose", forks, work, "diagnose-f%d" % forks)
+            log("  forks %3d: diagnose on %d devices %.1f s" % (forks, size, run["seconds"]))
+            out.append({"forks": forks, "devices": size, "seconds": run["seconds"], "rc": run["rc"]})
+    import shutil
+    shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def load_yaml(path):
+    with open(path) as handle:
+        return yaml.safe_load(handle)

@@ -1,0 +1,75 @@
+"""The floor: plain Python that makes exactly the HTTP requests a recorded run made, nothing else.
+
+The requests come from the emulator's audit of our run (method, path, query; bodies are never
+recorded, so the floor replays only reads: it is run against the audit of `diagnose`, which is
+read-only). One job per device keeps that device's request order; a thread pool of the same size as
+Ansible's forks runs the jobs, with a requests.Session per thread, the device's Bearer token from the
+inventory and TLS verification against the emulator's CA.
+"""
+import collections
+import concurrent.futures
+import threading
+import time
+
+import requests
+import yaml
+
+
+def inventory_hosts(path):
+    with open(path) as handle:
+        inv = yaml.safe_load(handle)
+    top = inv["all"]
+    hosts = dict(top.get("hosts") or {})
+    for group in (top.get("children") or {}).values():
+        hosts.update(group.get("hosts") or {})
+    return top.get("vars") or {}, hosts
+
+
+def requests_by_device(audit):
+    """{device: [(method, path, query), ...]} in the order the emulator saw them (API paths only)."""
+    out = collections.OrderedDict()
+    for rec in sorted(audit, key=lambda r: r["seq"]):
+        if not rec["path"].startswith("/api/v2/"):
+            continue
+        out.setdefault(rec["device"], []).append((rec["method"], rec["path"], rec.get("query") or ""))
+    return out
+
+
+def replay(audit, inventory, workers, reads_only=True):
+    """Replay the audit's requests per device; returns wall seconds, request count and status counts."""
+    all_vars, hosts = inventory_hosts(inventory)
+    ca_path = all_vars.get("fortigate_ca_path")
+    jobs = requests_by_device(audit)
+    if reads_only:
+        writes = sum(1 for reqs in jobs.values() for method, _, _ in reqs if method != "GET")
+        if writes:
+            raise ValueError("the floor replays reads only, the audit has %d writes" % writes)
+    local = threading.local()
+
+    def session():
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+            local.session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify=
+        return local.session
+
+    def run_device(name):
+        host = hosts[name]
+        base = "https://%s:%s" % (host.get("ansible_host", name), host.get("fortigate_port", 443))
+        headers = {"Authorization": "Bearer %s" % host["fortigate_access_token"]}
+        statuses = collections.Counter()
+        sess = session()
+        for method, path, query in jobs[name]:
+            url = base + path + ("?" + query if query else "")
+            resp = sess.request(method, url, headers=headers, verify=ca_path, timeout=30)
+            resp.content  # read the whole body, as a client must
+            statuses[resp.status_code] += 1
+        return statuses
+
+    start = time.monotonic()
+    total = collections.Counter()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        for statuses in pool.map(run_device, list(jobs)):
+            total.update(statuses)
+    elapsed = time.monotonic() - start
+    return {"seconds": round(elapsed, 2), "requests": sum(total.values()), "devices": len(jobs),
+            "workers": workers, "statuses": dict((str(k), v) for k, v in sorted(total.items()))}
