@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import fcntl
 import hashlib
 import json
 import os
@@ -55,12 +56,15 @@ def _load(path):
 
 
 def _remember(path, key, entry):
-    data = _load(path)
-    data[key] = dict(entry, time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     directory = os.path.dirname(path)
     if directory and not os.path.isdir(directory):
         os.makedirs(directory, 0o700)
-    atomic_write(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+    # Forks of one run write the same file: read-modify-write under an exclusive lock, or entries get lost.
+    with open(path + ".lock", "a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        data = _load(path)
+        data[key] = dict(entry, time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        atomic_write(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def validate(params):
