@@ -43,9 +43,10 @@ test: setup
 	$(MAKE) --no-print-directory gates
 
 pytest: setup
+	@echo "== $@ started $$(date +%T)"
 	$(BIN)/python -m pytest tests/unit tests/emulator/tests tests/integration
 
-gates: lint galaxy docs-lint changelog-lint ee sanity units
+gates: lint galaxy docs-lint changelog-lint ee docs sanity units
 
 unit: setup
 	$(BIN)/python -m pytest tests/unit
@@ -58,20 +59,25 @@ emulator-tests: setup
 
 # ansible-lint, production profile (.ansible-lint), over the roles and playbooks.
 lint: setup
+	@echo "== $@ started $$(date +%T)"
 	$(BIN)/ansible-lint roles playbooks
 
 # Build the tarball, check what it ships, run galaxy-importer on it, install it and render ansible-doc from it.
 galaxy: setup
+	@echo "== $@ started $$(date +%T)"
 	$(BIN)/python tests/tools/galaxy_check.py
 
 docs-lint: setup
+	@echo "== $@ started $$(date +%T)"
 	cd .build/ansible_collections/fortifleet/auth && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 
 changelog-lint: setup
+	@echo "== $@ started $$(date +%T)"
 	$(BIN)/antsibull-changelog lint
 
 # ansible-builder create: a valid execution-environment build context, no container engine.
 ee: setup
+	@echo "== $@ started $$(date +%T)"
 	$(BIN)/python tests/tools/ee_check.py
 
 # ansible-test downloads its pip bootstrap script from a host we cannot reach: give it ours.
@@ -80,11 +86,13 @@ sanity: sanity-2.19 sanity-2.16
 units: units-2.19 units-2.16
 
 sanity-2.19 units-2.19: setup
+	@echo "== $@ started $$(date +%T)"
 	$(BIN)/python tests/tools/bootstrap_pip.py --install-for-ansible-test
 	cd "$$($(LAYOUT) copy $@)" && env -u PYTHONPATH -u ANSIBLE_COLLECTIONS_PATH \
 	  $(BIN)/ansible-test $(subst -2.19,,$@) $(ANSIBLE_TEST_ARGS)
 
 sanity-2.16 units-2.16: setup $(CORE216_STAMP)
+	@echo "== $@ started $$(date +%T)"
 	$(CORE216_BIN)/python tests/tools/bootstrap_pip.py --install-for-ansible-test
 	cd "$$($(LAYOUT) copy $@)" && env -u PYTHONPATH -u ANSIBLE_COLLECTIONS_PATH \
 	  $(CORE216_BIN)/ansible-test $(subst -2.16,,$@) $(ANSIBLE_TEST_ARGS)
@@ -92,6 +100,7 @@ sanity-2.16 units-2.16: setup $(CORE216_STAMP)
 # The docs site (docs/): collection docs from antsibull-docs plus the user guide, built by Sphinx into
 # docs/build/html. Offline except for the PyPI installs of `setup`.
 docs: setup
+	@echo "== $@ started $$(date +%T)"
 	$(BIN)/python tests/tools/findings_doc.py --check
 	cd docs && ./build.sh
 	$(BIN)/python tests/tools/docs_check.py
