@@ -141,7 +141,7 @@ CONCURRENCY_DEVICES = int(os.environ.get("FORTIFLEET_CONCURRENCY_DEVICES", "40")
 def test_concurrency_forks_fifty_equals_forks_one(tmp_path):
     results = []
     for forks in ("50", "1"):
-        with running_emulator(devices=CONCURRENCY_DEVICES, scenario="seeds", port="auto") as emu:
+        with running_emulator(devices=CONCURRENCY_DEVICES, scenario="seeds", port="auto", seed=4242) as emu:
             proc = playbook(emu, "fortifleet.auth.remediate", tmp_path / forks, "-f", forks)
             assert proc.returncode == 0, proc.stdout[-2000:]
             state = dict((d["name"], emu.state(d["name"])["config"]) for d in emu.devices())
