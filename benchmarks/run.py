@@ -150,7 +150,7 @@ def main():
     parser.add_argument("--emulator-seconds", type=float, default=8)
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "100"),
                         help="comma-separated fleet sizes (env BENCH_SIZES); 0 or empty skips the fleet benchmark")
-    parser.add_argument("--fleet-forks", type=int, default=int(os.environ.get("BENCH_FORKS", "50")))
+    parser.add_argument("--fleet-forks", type=int, default=int(os.environ.get("BENCH_FORKS", "10")))
     parser.add_argument("--profile", default=None, help="emulator version profile for the fleets (default 7.4.4)")
     parser.add_argument("--no-vendor", action="store_true", help="skip the vendor baseline")
     parser.add_argument("--forks-sweep", default="", help="e.g. 10,25,50,100: our diagnose with each forks value")
