@@ -135,8 +135,8 @@ def print_fleet(res):
         log("  second remediate run: 0 write requests")
     split = ours["diagnose"].get("time_split") or {}
     if split:
-        log("  ours diagnose: %(tasks)d tasks; %(device_tasks_s).1f s in tasks that call devices, %(other_tasks_s).1f s in"
-            " bookkeeping tasks" % split)
+        log("  ours diagnose: %(tasks)d tasks; %(device_tasks_s).1f s in module tasks (run or skipped), %(other_tasks_s).1f s in"
+            " set_fact/debug/include/validation tasks" % split)
     for t in ours["diagnose"].get("top_tasks", [])[:6]:
         log("    %6.1f s  %s" % (t["seconds"], t["task"]))
     log("  targets: %s" % ", ".join("%s=%s" % kv for kv in res["targets"].items()))
