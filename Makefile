@@ -37,10 +37,10 @@ layout:
 	$(LAYOUT) link >/dev/null
 
 # Everything CI runs: the pytest suites (unit, emulator, integration incl. the ansible-runner embedding test),
-# then the Ansible ecosystem's gates.
+# then the Ansible ecosystem's gates, two at a time (they are independent; each prints its output when done).
 test: setup
 	$(MAKE) --no-print-directory pytest
-	$(MAKE) --no-print-directory gates
+	$(MAKE) --no-print-directory -j2 --output-sync=target gates
 
 pytest: setup
 	@echo "== $@ started $$(date +%T)"
