@@ -19,7 +19,10 @@ def install_for_ansible_test():
     cache = os.path.expanduser("~/.ansible/test/cache")
     os.makedirs(cache, exist_ok=True)
     for version in versions:
-        shutil.copyfile(os.path.abspath(__file__), os.path.join(cache, "get_pip_%s.py" % version.replace(".", "_")))
+        # Atomically: `make -j2 gates` runs two ansible-test commands that may read it while it is written.
+        target = os.path.join(cache, "get_pip_%s.py" % version.replace(".", "_"))
+        shutil.copyfile(os.path.abspath(__file__), "%s.%d.tmp" % (target, os.getpid()))
+        os.replace("%s.%d.tmp" % (target, os.getpid()), target)
 
 
 def main():
