@@ -24,7 +24,7 @@ import socket
 
 from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
-from ansible_collections.fortifleet.auth.plugins.module_utils._client import FortiOSClient
+from ansible_collections.fortifleet.auth.plugins.module_utils._client import client_from_params
 from ansible_collections.fortifleet.auth.plugins.module_utils._networks import address_in_entries
 from ansible_collections.fortifleet.auth.plugins.module_utils._version import behaviour, parse_device_version
 
@@ -118,10 +118,7 @@ def _trusthost_check(ctx, client, params):
     if not (api_user and token):
         return None, "FortiOS does not tell a wrong token from an untrusted source; give diagnostic_access_token " \
                      "and api_user to tell them apart."
-    second = FortiOSClient(
-        host=params["host"], port=params["port"], access_token=token, validate_certs=params["validate_certs"],
-        ca_path=params.get("ca_path"), timeout=params["timeout"], vdom=params["vdom"], use_ssl=params["use_ssl"],
-        retries=params["retries"], label=ctx.label)
+    second = client_from_params(params, ctx.label, access_token=token)
     try:
         rows = second.get("system/api-user", mkey=api_user, scope="global").results or []
     except err.FortiOSError as exc:

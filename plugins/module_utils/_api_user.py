@@ -17,7 +17,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils import _engine as 
 from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils import _networks as net
 from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
-from ansible_collections.fortifleet.auth.plugins.module_utils._client import FortiOSClient
+from ansible_collections.fortifleet.auth.plugins.module_utils._client import client_from_params
 from ansible_collections.fortifleet.auth.plugins.module_utils._files import atomic_write, writable_path
 
 ARGUMENT_SPEC = with_connection(dict(
@@ -161,10 +161,7 @@ def rotate_key(ctx, client, name):
         out["api_key"] = key
         out["_ansible_no_log"] = True  # the whole result is censored in output; register still holds the key
     if params["verify_new_key"]:
-        check = FortiOSClient(
-            host=params["host"], port=params["port"], access_token=key, validate_certs=params["validate_certs"],
-            ca_path=params.get("ca_path"), timeout=params["timeout"], vdom=params["vdom"], use_ssl=params["use_ssl"],
-            retries=params["retries"], label=ctx.label)
+        check = client_from_params(params, ctx.label, access_token=key)
         try:
             check.get("system/status", api="monitor")
         except err.FortiOSError as exc:

@@ -211,7 +211,7 @@ class FortiOSClient(object):
             text = resp.text
         except rexc.SSLError as exc:
             raise self._tls_error(exc, ctx)
-        except rexc.ConnectTimeout as exc:
+        except rexc.ConnectTimeout:
             raise err.UnreachableError(
                 detail="no connection to %s:%d within %ss" % (self.host, self.port, self.timeout[0]),
                 hint=_UNREACHABLE_HINT, **_kw(ctx))
@@ -341,6 +341,17 @@ def _never_sent(exc):
         seen = nxt or getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
         depth += 1
     return False
+
+
+def client_from_params(params, label, access_token=None):
+    """A client for the connection options of a task; ``access_token`` replaces the task's token (a second
+    credential, a freshly generated key)."""
+    return FortiOSClient(
+        host=params["host"], port=params["port"],
+        access_token=params.get("access_token") if access_token is None else access_token,
+        validate_certs=params["validate_certs"], ca_path=params.get("ca_path"), timeout=params["timeout"],
+        vdom=params["vdom"], use_ssl=params["use_ssl"], retries=params["retries"], label=label,
+        admin_password=params.get("admin_password"))
 
 
 def _kw(ctx):

@@ -122,7 +122,7 @@ def _rollback(client, serials, bindings, code):
             try:
                 client.post(ftk.TOKENS.path, {"serial-number": serial})
                 done.append("token %s re-added by serial" % serial)
-            except err.FortiOSError as exc:
+            except err.FortiOSError:
                 left.append("token %s is missing: re-add it (config user fortitoken / edit %s)%s"
                             % (serial, serial, " or import its licence code again" if code else ""))
     for binding in bindings:

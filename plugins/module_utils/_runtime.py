@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._client import FortiOSClient
+from ansible_collections.fortifleet.auth.plugins.module_utils._client import client_from_params
 
 INSECURE_WARNING = ("validate_certs is false for %s: the device certificate is not checked, so anyone on the "
                     "path can read the API token. Give ca_path instead.")
@@ -46,11 +46,7 @@ class TaskContext(object):
                                      "or the inventory name is used.")
             if not p.get("validate_certs", True) and p.get("use_ssl", True):
                 self.warn(INSECURE_WARNING % self.label)
-            self._client = FortiOSClient(
-                host=p["host"], port=p["port"], access_token=p.get("access_token"),
-                validate_certs=p["validate_certs"], ca_path=p.get("ca_path"), timeout=p["timeout"],
-                vdom=p["vdom"], use_ssl=p["use_ssl"], retries=p["retries"], label=self.label,
-                admin_password=p.get("admin_password"))
+            self._client = client_from_params(p, self.label)
         return self._client
 
 
