@@ -79,8 +79,8 @@ def validate(params):
             raise err.InputError("serials", "%r is not a FortiToken serial number" % serial[:40])
     path = os.path.expanduser(params["memory_file"])
     if not params["trial"]:
-        directory = os.path.dirname(os.path.abspath(path))
-        if not (writable_path(path) or not os.path.exists(directory)):
+        # A missing directory is created on the first write; an existing one must take the file.
+        if os.path.exists(os.path.dirname(os.path.abspath(path))) and not writable_path(path):
             raise err.InputError("memory_file", "%s cannot be written" % params["memory_file"])
     return path
 
