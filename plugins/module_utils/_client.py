@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import json
 import random
 import time
@@ -123,10 +124,26 @@ class FortiOSClient(object):
         self.device = {}
         self.requests_sent = 0
         self.retries_done = 0
+        # cmdb answers kept between writes when shared_reads() is on (fleet runs: several steps read the
+        # same objects); any other request empties it, so a re-read after a write always asks the device.
+        self._reads = None
+
+    def shared_reads(self):
+        """Answer repeated cmdb GETs from memory until the next non-GET request. Returns self."""
+        self._reads = {}
+        return self
 
     # -- public helpers -------------------------------------------------
     def get(self, path, mkey=None, api="cmdb", params=None, scope=None):
-        return self.request("GET", path, api=api, mkey=mkey, params=params, scope=scope)
+        if self._reads is None or api != "cmdb":
+            return self.request("GET", path, api=api, mkey=mkey, params=params, scope=scope)
+        key = (path.strip("/"), mkey, scope, tuple(sorted((params or {}).items())))
+        if key not in self._reads:
+            answer = self.request("GET", path, api=api, mkey=mkey, params=params, scope=scope)
+            self._reads[key] = (answer.envelope, answer.status)
+        envelope, status = self._reads[key]
+        # A copy: callers normalise what they read.
+        return Response(copy.deepcopy(envelope), status)
 
     def put(self, path, body, mkey=None, scope=None, headers=None):
         return self.request("PUT", path, mkey=mkey, body=body, scope=scope, headers=headers)
@@ -178,6 +195,8 @@ class FortiOSClient(object):
                 headers=None, idempotent=None):
         if idempotent is None:
             idempotent = method in ("GET", "PUT", "DELETE")
+        if method != "GET" and self._reads:
+            self._reads.clear()
         query = dict(params or {})
         if (scope or ("global" if self.vdom == "global" else "vdom")) == "global":
             query["global"] = 1

@@ -270,8 +270,8 @@ def run(ctx):
     params = ctx.params
     report = build(params["hosts"], params["run_name"], params["check_mode_run"], params.get("started"),
                    params["redact"])
-    lines = summary_lines(report)
-    if ctx.check_mode:
-        return {"changed": False, "summary": report["summary"], "summary_lines": lines, "files": {}}
-    paths = write(report, params["report_dir"])
-    return {"changed": False, "summary": report["summary"], "summary_lines": lines, "files": paths}
+    out = {"changed": False, "summary": report["summary"], "summary_lines": summary_lines(report), "files": {},
+           "left_out": [d["name"] for d in report["devices"] if d["status"] in ("unreachable", "auth_failed")]}
+    if not ctx.check_mode:
+        out["files"] = write(report, params["report_dir"])
+    return out

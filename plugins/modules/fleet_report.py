@@ -81,6 +81,12 @@ summary_lines:
   returned: always
   type: list
   elements: str
+left_out:
+  description: Devices without usable REST API access (status C(unreachable) or C(auth_failed)).
+  returned: always
+  type: list
+  elements: str
+  sample: [fgt-004]
 files:
   description: Paths of the files written.
   returned: always
