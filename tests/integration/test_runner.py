@@ -15,7 +15,7 @@ from fortigate_emulator.testing import running_emulator
 from .harness import ROOT, ansible_env
 
 SCHEMA = os.path.join(ROOT, "docs", "report.schema.json")
-PREFLIGHT_TASK = "Probe REST API access and read the system facts"
+RESULT_TASK = "Result of this device"
 
 
 @pytest.fixture(scope="module")
@@ -59,17 +59,17 @@ def test_diagnose_through_ansible_runner(seeds10, tmp_path):
             assert devices[name]["status"] == "auth_failed"
     assert [r for r in seeds10.audit() if r["write"]] == []  # diagnose never writes
 
-    # the per-host events: one preflight probe per device, in runner_on_ok with the module's result
+    # the per-host events: one result per device, in runner_on_ok with the device's record
     events = list(run.events)
     kinds = {e["event"] for e in events}
     assert {"playbook_on_start", "playbook_on_play_start", "runner_on_ok", "playbook_on_stats"} <= kinds
     probes = {e["event_data"]["host"]: e["event_data"]["res"] for e in events
-              if e["event"] == "runner_on_ok" and e["event_data"].get("task") == PREFLIGHT_TASK}
+              if e["event"] == "runner_on_ok" and e["event_data"].get("task") == RESULT_TASK}
     assert set(probes) == set(scenarios)
     for name, res in probes.items():
-        access = res["fortigate"]["api_access"]["status"]
-        assert access == devices[name]["access"], (name, access, devices[name]["access"])
-        assert "findings" in res
+        record = res["ansible_facts"]["fortifleet_result"]
+        assert record["preflight"]["access"] == devices[name]["access"], (name, record, devices[name]["access"])
+        assert "findings" in record
     # no failed or unreachable host event: bad devices are reported, not failed
     assert not [e for e in events if e["event"] in ("runner_on_failed", "runner_on_unreachable")
                 and not e["event_data"].get("ignore_errors")]

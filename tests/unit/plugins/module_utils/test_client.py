@@ -204,3 +204,28 @@ def test_delete_of_an_absent_object_is_success_even_after_a_lost_answer():
     client, session = make([connection_reset(), FakeResponse(404, {"status": "error", "http_status": 404})])
     answer = client.delete("user/fortitoken", "FTKMOB0123456789")
     assert answer.envelope["already_absent"] is True and len(session.calls) == 2
+
+
+def test_shared_reads_answer_repeated_cmdb_gets_until_a_write():
+    client, session = make([FakeResponse(200, envelope({"status": "disable"})),
+                            FakeResponse(200, envelope({"hostname": "a"})),
+                            FakeResponse(200, envelope({"hostname": "a"})),
+                            FakeResponse(200, envelope([])),
+                            FakeResponse(200, envelope({"status": "enable"}))])
+    client.shared_reads()
+    first = client.get("system/ftm-push", scope="global")
+    first.results["status"] = "changed by a caller"  # callers normalise in place: the memory must not see it
+    assert client.get("system/ftm-push", scope="global").results == {"status": "disable"}
+    client.get("system/status", api="monitor")
+    client.get("system/status", api="monitor")  # monitor answers change by themselves: never kept
+    client.put("system/ftm-push", {"status": "enable"}, scope="global")
+    assert client.get("system/ftm-push", scope="global").results == {"status": "enable"}  # re-read after a write
+    assert [c["method"] for c in session.calls] == ["GET", "GET", "GET", "PUT", "GET"]
+    assert client.requests_sent == 5
+
+
+def test_reads_are_not_shared_unless_asked():
+    client, session = make([FakeResponse(200, envelope({"a": 1})), FakeResponse(200, envelope({"a": 2}))])
+    client.get("system/global")
+    assert client.get("system/global").results == {"a": 2}
+    assert len(session.calls) == 2
