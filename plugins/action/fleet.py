@@ -139,8 +139,8 @@ class ActionModule(FortiFleetAction):
                 secrets[device.name].update(device.no_log_values)
                 records[device.name] = logic.scrub(future.result(), secrets[device.name])
                 if fleet:
-                    display.display("[%d/%d] %s" % (done, len(devices), progress_line(device.name,
-                                                                                  records[device.name])))
+                    line = progress_line(device.name, records[device.name])
+                    display.display("[%d/%d] %s" % (done, len(devices), line))
 
         result.update(self._result(records, names, fleet, started))
         return result

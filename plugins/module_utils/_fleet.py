@@ -399,11 +399,11 @@ AREA_RUNNERS = {"api_access": area_api_access, "ftm_push": area_ftm_push, "forti
                 "ems_connector": area_ems_connector}
 
 
-def run_device(device, areas, run_preflight=True, usable_states=USABLE_STATES):
+def run_device(device, areas, run_preflight=True, usable_states=None):
     """Preflight, then each area; a failed area is recorded and the next one runs. Returns the record."""
     started = time.time()
     try:
-        if run_preflight and not preflight(device, usable_states):
+        if run_preflight and not preflight(device, usable_states or USABLE_STATES):
             device.record["skipped_areas"] = list(areas)
             return device.finish()
         for area in areas:

@@ -13,8 +13,8 @@ module: fleet
 short_description: Diagnose or remediate the authentication plumbing of one FortiGate or a whole fleet in one task
 version_added: 0.2.0
 description:
-  - Runs, per device, the preflight (REST API access and system facts) and then each area of O(areas):
-    C(ftm_push), C(fortitoken), C(ems_connector) and C(api_access). Each area reads, repairs what can be repaired
+  - Runs, per device, the preflight (REST API access and system facts) and then each area of O(areas)
+    (C(ftm_push), C(fortitoken), C(ems_connector), C(api_access)). Each area reads, repairs what can be repaired
     safely and reads again, with the collection's own modules and their input checks (M(fortifleet.auth.fortigate_info),
     M(fortifleet.auth.ftm_push), M(fortifleet.auth.fortitoken), M(fortifleet.auth.fortitoken_license),
     M(fortifleet.auth.ems_connector), M(fortifleet.auth.api_user)), exactly as the area roles do.
@@ -25,7 +25,7 @@ description:
   - With C(run_once=true) the task runs every host of the play batch at once, in a pool of O(workers) threads on the
     controller, prints one progress line per device as it finishes and a count at the end, and sets the fact
     C(fortifleet_fleet) (host name to record) on every host of the play for the M(fortifleet.auth.fleet_report)
-    role C(fortifleet.auth.report). This is what the C(diagnose) and C(remediate) playbooks do: Ansible costs about
+    role C(fortifleet.auth.report). This is what the C(diagnose) and C(remediate) playbooks do, because Ansible costs about
     14 ms of controller time per host and task, which a 500-device fleet cannot afford for the 40 tasks the roles
     run per device.
   - In a fleet run each device takes its connection options and settings from its own inventory variables

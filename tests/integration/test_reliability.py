@@ -133,9 +133,8 @@ def test_tls_refusals_are_clear(tmp_path, mode, reason):
         assert emu.audit() == []
 
 
-# A serial (forks 1) remediate costs 2-6 s per device on this 2-core machine, so make test runs 40 devices (every
-# seed scenario twice over); FORTIFLEET_CONCURRENCY_DEVICES=200 runs the full size.
-CONCURRENCY_DEVICES = int(os.environ.get("FORTIFLEET_CONCURRENCY_DEVICES", "40"))
+# The size: 200 devices, forks 50 (a pool of 50 threads in the fleet task) against forks 1 (one thread).
+CONCURRENCY_DEVICES = int(os.environ.get("FORTIFLEET_CONCURRENCY_DEVICES", "200"))
 
 
 def test_concurrency_forks_fifty_equals_forks_one(tmp_path):

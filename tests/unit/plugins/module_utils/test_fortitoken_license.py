@@ -1,3 +1,4 @@
+import concurrent.futures
 import json
 import multiprocessing
 
@@ -13,6 +14,16 @@ def test_parallel_writers_lose_no_entry(tmp_path):
     path = str(tmp_path / "memory.json")
     with multiprocessing.Pool(8) as pool:
         pool.map(_write, [(path, i) for i in range(64)])
+    with open(path) as handle:
+        data = json.load(handle)
+    assert len(data) == 64
+
+
+def test_parallel_threads_lose_no_entry(tmp_path):
+    """A fleet run writes the memory from threads of one process: flock holds per open file, so threads wait too."""
+    path = str(tmp_path / "memory.json")
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(_write, [(path, i) for i in range(64)]))
     with open(path) as handle:
         data = json.load(handle)
     assert len(data) == 64
