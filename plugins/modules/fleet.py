@@ -23,9 +23,9 @@ description:
   - A device whose API access is not in O(usable_states) is left out after the preflight; an area that fails is
     recorded and the next area runs. The task itself fails only on invalid task options.
   - With C(run_once=true) the task runs every host of the play batch at once, in a pool of O(workers) threads on the
-    controller, prints one progress line per device as it finishes and a count at the end, and sets the fact
-    C(fortifleet_fleet) (host name to record) on every host of the play for the M(fortifleet.auth.fleet_report)
-    role C(fortifleet.auth.report). This is what the C(diagnose) and C(remediate) playbooks do, because Ansible costs about
+    controller, prints one progress line per device as it finishes and a count at the end, and returns every
+    device's record in RV(records); register it and set C(fortifleet_result) per host from it for the role
+    C(fortifleet.auth.report), as the playbooks do. This is what the C(diagnose) and C(remediate) playbooks do, because Ansible costs about
     14 ms of controller time per host and task, which a 500-device fleet cannot afford for the 40 tasks the roles
     run per device.
   - In a fleet run each device takes its connection options and settings from its own inventory variables
@@ -114,7 +114,7 @@ attributes:
     description: FortiGate devices running FortiOS 6.4 to 7.6, through the REST API.
 notes:
   - The progress lines and the summary are printed by the controller while the task runs; the per-device results are
-    in the fact C(fortifleet_fleet) and in the fleet report.
+    in RV(records) and in the fleet report.
 seealso:
   - module: fortifleet.auth.fleet_report
   - module: fortifleet.auth.fortigate_info
@@ -125,6 +125,11 @@ EXAMPLES = r"""
   fortifleet.auth.fleet:
   run_once: true
   check_mode: true
+  register: fortifleet_run
+
+- name: Keep each device's record for the report role
+  ansible.builtin.set_fact:
+    fortifleet_result: "{{ fortifleet_run.records[inventory_hostname] }}"
 
 - name: Repair FortiToken Mobile push on the whole fleet, 50 devices at a time
   fortifleet.auth.fleet:
@@ -142,8 +147,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-fortifleet_fleet:
-  description: Host name to record (fleet runs only); returned as a fact on every host of the play.
+records:
+  description: Host name to record (fleet runs only).
   returned: when run_once is true
   type: dict
   contains:
