@@ -72,8 +72,7 @@ class ActionModule(FortiFleetAction):
     def _device(self, args, hvars, name, task_vars, check_mode, diff):
         """A ready Device, or (None, record) when its input is refused before any request."""
         conn = self._device_args(args, hvars, name)
-        validation = ArgumentSpecValidator(self.ARGUMENT_SPEC).validate(dict(conn, areas=args.get("areas"),
-                                                                             **{"settings": {}}))
+        validation = ArgumentSpecValidator(self.ARGUMENT_SPEC).validate(dict(conn, areas=args["areas"]))
         secrets = set(validation._no_log_values)
         raw = self._raw_settings(args, hvars, task_vars)
         for key in _SECRET_SETTINGS:
@@ -122,7 +121,8 @@ class ActionModule(FortiFleetAction):
             hvars = task_vars["hostvars"][name] if fleet else task_vars
             device, record, secrets[name] = self._device(args, hvars, name, task_vars, check_mode, diff)
             if device is None:
-                records[name] = record
+                records[name] = logic.scrub(record, secrets[name])
+                self._progress(fleet, len(records), len(names), name, records[name])
                 continue
             if not fleet and not args["preflight"] and task_vars.get("fortifleet_preflight"):
                 # A role after the preflight role: the area needs what the preflight found (api_access).
@@ -134,18 +134,21 @@ class ActionModule(FortiFleetAction):
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = dict((pool.submit(logic.run_device, d, args["areas"], args["preflight"],
                                         args["usable_states"]), d) for d in devices)
-            for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+            for future in concurrent.futures.as_completed(futures):
                 device = futures[future]
                 secrets[device.name].update(device.no_log_values)
                 records[device.name] = logic.scrub(future.result(), secrets[device.name])
-                if fleet:
-                    line = progress_line(device.name, records[device.name])
-                    display.display("[%d/%d] %s" % (done, len(devices), line))
+                self._progress(fleet, len(records), len(names), device.name, records[device.name])
 
-        result.update(self._result(records, names, fleet, started))
+        result.update(self._result(records, names, fleet, started, args["usable_states"]))
         return result
 
-    def _result(self, records, names, fleet, started):
+    @staticmethod
+    def _progress(fleet, done, total, name, record):
+        if fleet:
+            display.display("[%d/%d] %s" % (done, total, progress_line(name, record)))
+
+    def _result(self, records, names, fleet, started, usable_states):
         diffs, warnings, changed = [], [], False
         for name in names:
             record = records[name]
@@ -157,7 +160,7 @@ class ActionModule(FortiFleetAction):
             # Registered, not a fact: Ansible deep-copies facts for every hostvars access, which made the report
             # play quadratic in the fleet size (measured: minutes at 500 devices).
             out["records"] = records
-            out["summary"] = summary(records)
+            out["summary"] = summary(records, usable_states)
             display.display(out["summary"]["line"])
         else:
             out["record"] = records[names[0]]
@@ -191,8 +194,8 @@ def progress_line(name, record):
     return text
 
 
-def summary(records):
-    usable = [n for n, r in records.items() if (r.get("preflight") or {}).get("access") in ("ok", "forbidden")]
+def summary(records, usable_states):
+    usable = [n for n, r in records.items() if (r.get("preflight") or {}).get("access") in usable_states]
     left_out = sorted(n for n in records if n not in usable)
     failed = sorted(n for n, r in records.items() if r["errors"])
     changed = sorted(n for n, r in records.items() if r["changes"])

@@ -224,14 +224,14 @@ class AreaFailed(Exception):
     """A step whose failure ends its area (the role would have gone to its rescue)."""
 
 
-def _must(device, result):
+def _must(result):
     if result.get("failed"):
         raise AreaFailed(result.get("msg") or "failed")
     return result
 
 
 def _info(device, subsets, **extra):
-    return _must(device, device.step("fortigate_info", dict(gather_subset=subsets, **_given(extra))))
+    return _must(device.step("fortigate_info", dict(gather_subset=subsets, **_given(extra))))
 
 
 def preflight(device, usable_states):
@@ -260,7 +260,7 @@ def area_ftm_push(device, s):
         access_known = bool(s["ftm_push_access_interface"] + s["ftm_push_server_from_interface"]
                             + s["ftm_push_interface"]) or bool(facts.get("callback_interface"))
         server = wanted_server if "FTM_PUSH_FQDN_UNSUPPORTED" not in _ids(before["findings"]) else ""
-        result = _must(device, device.step("ftm_push", _given(dict(
+        result = _must(device.step("ftm_push", _given(dict(
             status=s["ftm_push_status"], server=server,
             server_from_interface=s["ftm_push_server_from_interface"], server_port=s["ftm_push_server_port"],
             server_cert=s["ftm_push_server_cert"], proxy=s["ftm_push_proxy"], interface=s["ftm_push_interface"],
@@ -299,16 +299,13 @@ def area_fortitoken(device, s):
     if managed and not allow_fmg:
         device.note("managed by FortiManager %s: FortiTokens come from FortiManager, so nothing is activated or "
                     "imported here." % (facts.get("central_management") or {}).get("fmg"))
-    steps = []
+    steps, trial = [], {}
     if go:
         for code in s["fortitoken_license_codes"]:
             steps.append(device.step("fortitoken_license", dict(
                 license_code=code, memory_file=s["fortitoken_memory_file"], allow_fortimanager_managed=allow_fmg)))
         if s["fortitoken_import_trial"]:
-            trial = _must(device, device.step("fortitoken_license", dict(trial=True,
-                                                                         allow_fortimanager_managed=allow_fmg)))
-        else:
-            trial = {}
+            trial = _must(device.step("fortitoken_license", dict(trial=True, allow_fortimanager_managed=allow_fmg)))
         if s["fortitoken_reimport_migrated"] and migrated:
             steps.append(device.step("fortitoken", _given(dict(
                 serials=migrated, state="reimported", license_code=s["fortitoken_reimport_license_code"],
@@ -317,8 +314,6 @@ def area_fortitoken(device, s):
             steps.append(device.step("fortitoken", dict(
                 serials=to_activate, state="active", send_activation=s["fortitoken_send_activation"],
                 allow_fortimanager_managed=allow_fmg)))
-    else:
-        trial = {}
     changed = trial.get("changed") or any(step.get("changed") for step in steps)
     after = _info(device, ["fortitoken"]) if changed and not device.check_mode else before
     for step in steps:
@@ -340,7 +335,7 @@ def area_ems_connector(device, s):
     result, waited = {}, None
     if manage:
         fingerprint = s["ems_connector_expected_fingerprint"]
-        result = _must(device, device.step("ems_connector", _given(dict(
+        result = _must(device.step("ems_connector", _given(dict(
             name=name, server=s["ems_connector_server"], https_port=s["ems_connector_https_port"],
             status=s["ems_connector_status"], trust_ca_cn=s["ems_connector_trust_ca_cn"],
             verifying_ca=s["ems_connector_verifying_ca"], interface=s["ems_connector_interface"],
@@ -374,14 +369,14 @@ def area_api_access(device, s):
     results = []
     if access == "trusthost_mismatch":
         if diagnostic and controller:
-            results.append(_must(device, device.step("api_user", dict(
+            results.append(_must(device.step("api_user", dict(
                 name=user, trusthost=[controller], access_token=diagnostic))))
         else:
             device.note("the controller's address is outside the api-user's trusthost and no diagnostic "
                         "credential is available to repair it: add it on the FortiGate (System > Administrators).")
     elif access in ("ok", "forbidden"):
         rotate = s["api_access_rotate_key"]
-        results.append(_must(device, device.step("api_user", _given(dict(
+        results.append(_must(device.step("api_user", _given(dict(
             name=user, trusthost=s["api_access_trusthosts"], trusthost_mode=s["api_access_trusthost_mode"],
             allow_any_trusthost=s["api_access_allow_any_trusthost"], accprofile=s["api_access_accprofile"],
             vdoms=s["api_access_vdoms"], cors_allow_origin=s["api_access_cors_allow_origin"], regenerate_key=rotate,
@@ -414,6 +409,10 @@ def run_device(device, areas, run_preflight=True, usable_states=None):
                 continue
             except err.FortiFleetError as exc:
                 device.error(area, str(exc))
+                continue
+            except Exception as exc:  # pylint: disable=broad-except
+                # A bug on one device must not cost the other devices of the fleet their run.
+                device.error(area, "internal error, please report it: %s: %s" % (type(exc).__name__, exc))
                 continue
             device.record["findings"].extend(remaining)
             device.human_notes(remaining, area="ems" if area == "ems_connector" else None)

@@ -142,3 +142,33 @@ def test_hundred_devices_with_ten_bad_ones(tmp_path):
         for r in failed_keys:
             per_device[r["device"]] = per_device.get(r["device"], 0) + 1
         assert max(per_device.values()) == 1  # never more than one failed key attempt per device
+
+
+push4 = fleet_fixture(devices=4, scenario="ftm-push-disabled", profile="7.4.4")
+
+
+def test_fleet_task_takes_each_devices_settings_from_its_inventory_and_shows_a_diff_per_device(push4, tmp_path):
+    """One task for the fleet, yet per-device settings: a device told not to remediate is left alone, a device
+    with a wrongly typed setting is refused before any request, and --diff shows each device's own change."""
+    push4.reset()
+    push4.clear_audit()
+    names = sorted(d["name"] for d in push4.devices())
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(open(push4.inventory).read())
+    (tmp_path / "host_vars").mkdir()
+    (tmp_path / "host_vars" / (names[1] + ".yml")).write_text("ftm_push_remediate: false\n")
+    (tmp_path / "host_vars" / (names[2] + ".yml")).write_text("ftm_push_server_port: many\n")
+    proc = subprocess.run([PLAYBOOK, "-i", str(inventory), "-f", "4", "fortifleet.auth.remediate_ftm_push", "--diff",
+                           "-e", "fortifleet_report_dir=%s" % (tmp_path / "r")],
+                          capture_output=True, text=True, env=ansible_env(), timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    devices = dict((d["name"], d) for d in load(tmp_path / "r")["devices"])
+    written = set(r["device"] for r in push4.audit() if r["write"])
+    assert written == {names[0], names[3]}
+    assert devices[names[0]]["status"] == devices[names[3]]["status"] == "fixed"
+    assert devices[names[1]]["changes"] == [] and "FTM_PUSH_DISABLED" in [f["id"] for f in devices[names[1]]["findings"]]
+    assert devices[names[2]]["status"] == "error" and "ftm_push_server_port" in devices[names[2]]["errors"][0]
+    assert [r for r in push4.audit() if r["device"] == names[2]] == []  # refused before any request
+    for name in (names[0], names[3]):
+        assert "+++ after: system/ftm-push on %s" % name in proc.stdout  # the diff header names the device
+    assert "[4/4]" in proc.stdout and "4 devices: 3 usable" in proc.stdout
