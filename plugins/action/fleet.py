@@ -22,14 +22,12 @@ from ansible.utils.display import Display
 
 from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils import _fleet as logic
-from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import INVENTORY_VARS
 from ansible_collections.fortifleet.auth.plugins.plugin_utils._launcher import FortiFleetAction
 
 display = Display()
 
 # Task options that are not per-device connection options.
 _RUN_OPTIONS = ("areas", "preflight", "usable_states", "settings", "workers")
-_SECRET_OPTIONS = ("access_token", "admin_password", "diagnostic_access_token")
 _SECRET_SETTINGS = ("fortitoken_license_codes", "fortitoken_reimport_license_code")
 
 
@@ -39,30 +37,10 @@ class ActionModule(FortiFleetAction):
     LOGIC = staticmethod(logic.run)
 
     # -- what one device gets ------------------------------------------------------------------
-    def _host_value(self, hvars, name):
-        try:
-            value = hvars[name]
-        except KeyError:
-            return None
-        return self._templar.template(value)
-
-    def _device_args(self, args, hvars, name):
-        """Connection options: the task's, else the device's inventory variables (as every module does)."""
-        out = dict((k, v) for k, v in args.items() if k not in _RUN_OPTIONS)
-        if out.get("host") is None:
-            address = self._host_value(hvars, "ansible_host")
-            out["host"] = name if address is None else address
-        for option, var in INVENTORY_VARS.items():
-            if option in self.ARGUMENT_SPEC and out.get(option) is None:
-                value = self._host_value(hvars, var)
-                if value is not None:
-                    out[option] = value
-        return out
-
     def _raw_settings(self, args, hvars, task_vars):
         raw = {}
         for name in logic.SETTINGS_SPEC:
-            value = self._host_value(hvars, name)
+            value = self._var(hvars, name)
             if value is not None:
                 raw[name] = value
         raw.update(args.get("settings") or {})
@@ -71,7 +49,7 @@ class ActionModule(FortiFleetAction):
 
     def _device(self, args, hvars, name, task_vars, check_mode, diff):
         """A ready Device, or (None, record) when its input is refused before any request."""
-        conn = self._device_args(args, hvars, name)
+        conn = self._connection_from(dict((k, v) for k, v in args.items() if k not in _RUN_OPTIONS), hvars, name)
         validation = ArgumentSpecValidator(self.ARGUMENT_SPEC).validate(dict(conn, areas=args["areas"]))
         secrets = set(validation._no_log_values)
         raw = self._raw_settings(args, hvars, task_vars)

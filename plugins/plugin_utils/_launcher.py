@@ -38,23 +38,30 @@ class FortiFleetAction(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
 
-    def _var(self, task_vars, name):
-        if name not in task_vars:
+    def _var(self, host_vars, name):
+        """A variable of the task's host (task_vars) or of another host (hostvars[name]), templated; None if unset."""
+        try:
+            value = host_vars[name]
+        except KeyError:
             return None
-        return self._templar.template(task_vars[name])
+        return self._templar.template(value)
 
-    def _connection_args(self, task_vars):
-        args = dict(self._task.args)
+    def _connection_from(self, args, host_vars, host_name):
+        """The task's options, with connection options it leaves unset taken from the host's inventory variables."""
+        args = dict(args)
         if "host" in self.ARGUMENT_SPEC and args.get("host") is None:
             # An ansible_host set but empty is a mistake to report, not a reason to try the inventory name.
-            address = self._var(task_vars, "ansible_host")
-            args["host"] = task_vars.get("inventory_hostname") if address is None else address
+            address = self._var(host_vars, "ansible_host")
+            args["host"] = host_name if address is None else address
         for option, var in INVENTORY_VARS.items():
             if option in self.ARGUMENT_SPEC and args.get(option) is None:
-                value = self._var(task_vars, var)
+                value = self._var(host_vars, var)
                 if value is not None:
                     args[option] = value
         return args
+
+    def _connection_args(self, task_vars):
+        return self._connection_from(self._task.args, task_vars, task_vars.get("inventory_hostname"))
 
     def _classic(self, task_vars):
         mode = self._var(task_vars, EXECUTION_VAR) or os.environ.get(EXECUTION_ENV, "")
