@@ -46,6 +46,13 @@ def test_no_secret_anywhere(tmp_path):
                 {"fortifleet.auth.fortitoken_license": {"license_code": "{{ codes[inventory_hostname][0] }}",
                                                         "memory_file": str(tmp_path / "memory.json")},
                  "when": "inventory_hostname == '%s'" % migrated, "ignore_errors": True},
+                # The fleet task: every device in one task, its records in the (verbose) result and the diff.
+                {"fortifleet.auth.fleet": {
+                    "areas": ["api_access", "ftm_push", "fortitoken", "ems_connector"],
+                    "settings": {"fortitoken_license_codes": "{{ codes['%s'] }}" % migrated,
+                                 "fortitoken_memory_file": str(tmp_path / "memory.json"),
+                                 "api_access_user": "fortifleet-automation"}},
+                 "run_once": True},
                 {"ansible.builtin.include_role": {"name": "fortifleet.auth.preflight"}},
                 {"ansible.builtin.include_role": {"name": "fortifleet.auth.ftm_push"}},
                 {"ansible.builtin.include_role": {"name": "fortifleet.auth.fortitoken"},
