@@ -157,6 +157,7 @@ class Device(object):
         self.record = {"address": params.get("host"), "ran": True, "preflight": {}, "findings": [],
                        "changes": [], "errors": [], "notes": [], "diff": [], "warnings": []}
         self.no_log_values = set()
+        self.key_rotated = False
         self.requests = {"sent": 0, "retried": 0}
         self._base = TaskContext(params, check_mode=check_mode, diff=diff, label=name)
 
@@ -382,6 +383,8 @@ def area_api_access(device, s):
             vdoms=s["api_access_vdoms"], cors_allow_origin=s["api_access_cors_allow_origin"], regenerate_key=rotate,
             key_file=os.path.join(s["api_access_key_dir"], device.name + ".key") if rotate else "")))))
     for result in results:
+        if result.get("key_rotated") and not device.check_mode:
+            device.key_rotated = True
         if result.get("changed"):
             device.record["changes"].append({"area": "api_access", "object": "system/api-user/" + user,
                                              "changed_keys": result.get("changed_keys") or [],
@@ -416,6 +419,14 @@ def run_device(device, areas, run_preflight=True, usable_states=None):
                 continue
             device.record["findings"].extend(remaining)
             device.human_notes(remaining, area="ems" if area == "ems_connector" else None)
+            left = list(areas)[list(areas).index(area) + 1:]
+            if device.key_rotated and left:
+                # The task's token is now refused: every further request would be a failed key attempt, and
+                # three in 60 s lock the controller out (facts §7).
+                device.record["skipped_areas"] = left
+                device.note("the api-user's key was rotated, so %s did not run: put the new key (in the key "
+                            "file) into the inventory and run again." % ", ".join(left))
+                break
         return device.finish()
     finally:
         device.record["seconds"] = round(time.time() - started, 3)

@@ -1,0 +1,55 @@
+"""One device's run: what stops an area, and what never stops the fleet."""
+import pytest
+
+from ansible_collections.fortifleet.auth.plugins.module_utils import _fleet
+
+PARAMS = {"host": "192.0.2.1", "port": 443, "access_token": "tok", "validate_certs": True, "ca_path": None,
+          "use_ssl": True, "timeout": 5, "retries": 0, "vdom": "root"}
+
+
+def device():
+    return _fleet.Device("fgt-001", dict(PARAMS), {}, check_mode=False)
+
+
+def test_no_area_runs_with_the_old_key_after_a_rotation(monkeypatch):
+    calls = []
+
+    def rotate(dev, settings):
+        calls.append("api_access")
+        dev.key_rotated = True
+        return []
+
+    def must_not_run(dev, settings):
+        raise AssertionError("an area ran with a refused key: a failed key attempt toward the lock-out")
+
+    monkeypatch.setitem(_fleet.AREA_RUNNERS, "api_access", rotate)
+    monkeypatch.setitem(_fleet.AREA_RUNNERS, "ftm_push", must_not_run)
+    record = _fleet.run_device(device(), ["api_access", "ftm_push"], run_preflight=False)
+    assert calls == ["api_access"] and record["skipped_areas"] == ["ftm_push"]
+    assert "key was rotated" in record["notes"][0] and record["errors"] == []
+
+
+def test_an_unexpected_error_is_that_areas_error_and_the_next_area_runs(monkeypatch):
+    def broken(dev, settings):
+        raise KeyError("results")
+
+    monkeypatch.setitem(_fleet.AREA_RUNNERS, "ftm_push", broken)
+    monkeypatch.setitem(_fleet.AREA_RUNNERS, "fortitoken", lambda dev, settings: [{"id": "X", "auto_fix": True}])
+    record = _fleet.run_device(device(), ["ftm_push", "fortitoken"], run_preflight=False)
+    assert record["errors"] == ["ftm_push: internal error, please report it: KeyError: 'results'"]
+    assert [f["id"] for f in record["findings"]] == ["X"]
+
+
+@pytest.mark.parametrize("failed_step, error", [
+    ({"failed": True, "msg": "FortiCare refused", "findings": [{"id": "FORTICARE_LICENSE_EXPIRED"}]}, False),
+    ({"failed": True, "msg": "HTTP 500"}, True),
+])
+def test_a_refusal_with_findings_is_for_a_human_not_an_error(monkeypatch, failed_step, error):
+    dev = device()
+    dev.settings = _fleet.validate_settings({"fortitoken_license_codes": ["CODE"]}, ["fortitoken"])
+    info = {"fortigate": {"fortitoken": {"tokens": [], "central_management": {}, "fortiguard": {}}}, "findings": []}
+    answers = {"fortigate_info": info, "fortitoken_license": failed_step}
+    monkeypatch.setattr(dev, "step", lambda module, args: answers[module])
+    remaining = _fleet.area_fortitoken(dev, dev.settings)
+    assert bool(dev.record["errors"]) is error
+    assert [f["id"] for f in remaining] == [f["id"] for f in failed_step.get("findings", [])]
