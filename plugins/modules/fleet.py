@@ -22,7 +22,7 @@ description:
     playbook reports drift).
   - A device whose API access is not in O(usable_states) is left out after the preflight; an area that fails is
     recorded and the next area runs. The task itself fails only on invalid task options.
-  - After the C(api_access) area rotates a device's key, that device's remaining areas are skipped with a note: the
+  - After the C(api_access) area rotates a device's key, that device's remaining areas are skipped with a note, because the
     task's token is refused from then on, and every further request would count toward the lock-out.
   - With C(run_once=true) the task runs every host of the play batch at once, in a pool of O(workers) threads on the
     controller, prints one progress line per device as it finishes and a count at the end, and returns every
