@@ -28,7 +28,6 @@ display = Display()
 
 # Task options that are not per-device connection options.
 _RUN_OPTIONS = ("areas", "preflight", "usable_states", "settings", "workers")
-_SECRET_SETTINGS = ("fortitoken_license_codes", "fortitoken_reimport_license_code")
 
 
 class ActionModule(FortiFleetAction):
@@ -53,11 +52,10 @@ class ActionModule(FortiFleetAction):
         validation = ArgumentSpecValidator(self.ARGUMENT_SPEC).validate(dict(conn, areas=args["areas"]))
         secrets = set(validation._no_log_values)
         raw = self._raw_settings(args, hvars, task_vars)
-        for key in _SECRET_SETTINGS:
+        for key in logic.SECRET_SETTINGS:
             value = raw.get(key)
             secrets.update(value if isinstance(value, list) else [value])
-        record = {"address": conn.get("host"), "ran": True, "preflight": {"access": "error"}, "findings": [],
-                  "changes": [], "errors": [], "notes": [], "warnings": []}
+        record = logic.new_record(conn.get("host"), preflight={"access": "error"})
         if validation.error_messages:
             record["errors"].append("input: Invalid input for fortifleet.auth.fleet: %s"
                                     % "; ".join(validation.error_messages))
@@ -67,12 +65,10 @@ class ActionModule(FortiFleetAction):
             record["errors"].append("input: the inventory gives %s an empty ansible_host" % name)
             return None, record, secrets
         try:
-            settings = logic.validate_settings(raw, params["areas"])
+            settings = logic.device_settings(raw, params["areas"], params.get("api_user"))
         except err.FortiFleetError as exc:
             record["errors"].append("input: %s" % exc)
             return None, record, secrets
-        if not settings.get("api_access_user") and "api_access_user" in settings:
-            settings["api_access_user"] = params.get("api_user") or ""
         return logic.Device(name, params, settings, check_mode, diff), record, secrets
 
     # -- the run ---------------------------------------------------------------------------------

@@ -136,6 +136,25 @@ def validate_settings(raw, areas):
     return result.validated_parameters
 
 
+def device_settings(raw, areas, api_user=None):
+    """validate_settings, with the one default that depends on another variable: api_access_user is the
+    connection's api_user (fortigate_api_user), as in the api_access role's defaults."""
+    settings = validate_settings(raw, areas)
+    if "api_access_user" in settings and not settings["api_access_user"]:
+        settings["api_access_user"] = api_user or ""
+    return settings
+
+
+# Settings whose values are secrets: scrubbed from every record, even when the device is refused.
+SECRET_SETTINGS = tuple(k for k, v in SETTINGS_SPEC.items() if v.get("no_log"))
+
+
+def new_record(address, preflight=None):
+    """What a run records for one device (the report role's input)."""
+    return {"address": address, "ran": True, "preflight": preflight or {}, "findings": [], "changes": [],
+            "errors": [], "notes": [], "diff": [], "warnings": []}
+
+
 def _given(args):
     """Module arguments without the ones the role would 'omit' (empty strings, zero ports, empty lists)."""
     return dict((k, v) for k, v in args.items() if v not in (None, "", 0, []) or isinstance(v, bool))
@@ -154,8 +173,7 @@ class Device(object):
         self.settings = settings
         self.check_mode = check_mode
         self.diff = diff
-        self.record = {"address": params.get("host"), "ran": True, "preflight": {}, "findings": [],
-                       "changes": [], "errors": [], "notes": [], "diff": [], "warnings": []}
+        self.record = new_record(params.get("host"))
         self.no_log_values = set()
         self.key_rotated = False
         self.requests = {"sent": 0, "retried": 0}
@@ -188,12 +206,9 @@ class Device(object):
             self.requests["retried"] += ctx._client.retries_done
         for warning in result.get("warnings", []):
             self.warn(warning)
+        # The engine's diff headers already name the object and the device.
         diffs = result.get("diff") or []
-        for one in diffs if isinstance(diffs, list) else [diffs]:
-            one = dict(one)
-            one.setdefault("before_header", "%s: %s" % (self.name, module))
-            one.setdefault("after_header", "%s: %s" % (self.name, module))
-            self.record["diff"].append(one)
+        self.record["diff"].extend(diffs if isinstance(diffs, list) else [diffs])
         return result
 
     def warn(self, message):
@@ -404,13 +419,10 @@ def run_device(device, areas, run_preflight=True, usable_states=None):
         if run_preflight and not preflight(device, usable_states or USABLE_STATES):
             device.record["skipped_areas"] = list(areas)
             return device.finish()
-        for area in areas:
+        for index, area in enumerate(areas):
             try:
                 remaining = AREA_RUNNERS[area](device, device.settings)
-            except AreaFailed as exc:
-                device.error(area, str(exc))
-                continue
-            except err.FortiFleetError as exc:
+            except (AreaFailed, err.FortiFleetError) as exc:
                 device.error(area, str(exc))
                 continue
             except Exception as exc:  # pylint: disable=broad-except
@@ -419,7 +431,7 @@ def run_device(device, areas, run_preflight=True, usable_states=None):
                 continue
             device.record["findings"].extend(remaining)
             device.human_notes(remaining, area="ems" if area == "ems_connector" else None)
-            left = list(areas)[list(areas).index(area) + 1:]
+            left = list(areas[index + 1:])
             if device.key_rotated and left:
                 # The task's token is now refused: every further request would be a failed key attempt, and
                 # three in 60 s lock the controller out (facts §7).
@@ -440,7 +452,7 @@ def scrub(record, secrets):
 def run(ctx):
     """The classic module: one device (the one the connection options name)."""
     params = ctx.params
-    settings = validate_settings(params["settings"], params["areas"])
+    settings = device_settings(params["settings"], params["areas"], params.get("api_user"))
     device = Device(ctx.label or params.get("host"), params, settings, ctx.check_mode, ctx.diff)
     record = run_device(device, params["areas"], params["preflight"], params["usable_states"])
     for warning in record.get("warnings", []):

@@ -58,3 +58,14 @@ def test_bad_settings_name_the_variable(raw, field):
 def test_omitted_arguments_are_the_ones_a_role_would_omit():
     assert _fleet._given({"a": "", "b": 0, "c": [], "d": None, "e": False, "f": "x", "g": 4433}) == \
         {"e": False, "f": "x", "g": 4433}
+
+
+def test_api_access_user_defaults_to_the_connections_api_user_as_in_the_role():
+    assert _fleet.device_settings({}, ["api_access"], "fortifleet-automation")["api_access_user"] == \
+        "fortifleet-automation"
+    assert _fleet.device_settings({"api_access_user": "other"}, ["api_access"], "x")["api_access_user"] == "other"
+    assert "api_access_user" not in _fleet.device_settings({}, ["ftm_push"], "x")
+
+
+def test_secret_settings_are_the_no_log_ones():
+    assert sorted(_fleet.SECRET_SETTINGS) == ["fortitoken_license_codes", "fortitoken_reimport_license_code"]
