@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _fortigate_info as logic
+from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info as logic
 from ansible_collections.fortifleet.auth.plugins.plugin_utils._launcher import FortiFleetAction
 
 

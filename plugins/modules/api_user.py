@@ -182,8 +182,8 @@ hint:
   type: str
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._api_user import ARGUMENT_SPEC, run
-from ansible_collections.fortifleet.auth.plugins.module_utils._runtime import run_module
+from ansible_collections.fortifleet.auth.plugins.module_utils._api_access.api_user import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():

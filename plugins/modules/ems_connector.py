@@ -182,8 +182,8 @@ error_kind:
   type: str
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._ems import ARGUMENT_SPEC, run
-from ansible_collections.fortifleet.auth.plugins.module_utils._runtime import run_module
+from ansible_collections.fortifleet.auth.plugins.module_utils._ems.ems_connector import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():

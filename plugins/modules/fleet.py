@@ -200,8 +200,8 @@ seconds:
   type: float
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import ARGUMENT_SPEC, run
-from ansible_collections.fortifleet.auth.plugins.module_utils._runtime import run_module
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.fleet import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():

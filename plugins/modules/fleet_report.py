@@ -95,8 +95,8 @@ files:
     report.json: fortifleet-report/report.json
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._report import ARGUMENT_SPEC, run
-from ansible_collections.fortifleet.auth.plugins.module_utils._runtime import run_module
+from ansible_collections.fortifleet.auth.plugins.module_utils._report.fleet_report import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():

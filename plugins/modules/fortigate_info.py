@@ -267,8 +267,8 @@ cli_error:
   type: str
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._fortigate_info import ARGUMENT_SPEC, run
-from ansible_collections.fortifleet.auth.plugins.module_utils._runtime import run_module
+from ansible_collections.fortifleet.auth.plugins.module_utils._info.fortigate_info import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():

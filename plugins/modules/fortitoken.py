@@ -155,8 +155,8 @@ requests:
   type: dict
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken_module import ARGUMENT_SPEC, run
-from ansible_collections.fortifleet.auth.plugins.module_utils._runtime import run_module
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken.fortitoken import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():

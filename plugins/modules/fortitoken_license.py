@@ -105,8 +105,8 @@ requests:
   type: dict
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken_license import ARGUMENT_SPEC, MODULE_KWARGS, run
-from ansible_collections.fortifleet.auth.plugins.module_utils._runtime import run_module
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken.fortitoken_license import ARGUMENT_SPEC, MODULE_KWARGS, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():

@@ -142,8 +142,8 @@ error_kind:
   type: str
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE, run
-from ansible_collections.fortifleet.auth.plugins.module_utils._runtime import run_module
+from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push.ftm_push import ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():

@@ -20,8 +20,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import INVENTORY_VARS
-from ansible_collections.fortifleet.auth.plugins.module_utils._runtime import TaskContext, execute
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import INVENTORY_VARS
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import TaskContext, execute
 
 EXECUTION_VAR = "fortifleet_execution"
 EXECUTION_ENV = "FORTIFLEET_EXECUTION"

@@ -99,8 +99,13 @@ def test_no_secret_anywhere(tmp_path):
 
 def test_no_log_marks_exactly_the_secret_options():
     sys.path.insert(0, os.path.join(ROOT, ".build"))
-    from ansible_collections.fortifleet.auth.plugins.module_utils import (
-        _api_user, _ems, _fortigate_info, _fortitoken_license, _fortitoken_module, _ftm_push, _report)
+    from ansible_collections.fortifleet.auth.plugins.module_utils._api_access import api_user as _api_user
+    from ansible_collections.fortifleet.auth.plugins.module_utils._ems import ems_connector as _ems
+    from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info as _fortigate_info
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken_license as _fortitoken_license
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken as _fortitoken_module
+    from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import ftm_push as _ftm_push
+    from ansible_collections.fortifleet.auth.plugins.module_utils._report import fleet_report as _report
     expected = {"access_token", "admin_password", "diagnostic_access_token", "license_code", "redact"}
     seen = set()
     for module in (_api_user, _ems, _fortigate_info, _fortitoken_license, _fortitoken_module, _ftm_push, _report):

@@ -14,8 +14,8 @@ def names(pattern):
 
 def main():
     sys.path.insert(0, os.path.join(ROOT, ".build"))
-    from ansible_collections.fortifleet.auth.plugins.module_utils import _fortigate_info  # noqa: F401 (registers)
-    from ansible_collections.fortifleet.auth.plugins.module_utils._findings import CATALOGUE
+    from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info as _fortigate_info  # noqa: F401 (registers)
+    from ansible_collections.fortifleet.auth.plugins.module_utils._config.findings import CATALOGUE
 
     expected = ["index.html", "guide/installing.html", "guide/inventory.html", "guide/findings.html",
                 "guide/awx.html", "guide/pipelines.html", "guide/troubleshooting.html"]

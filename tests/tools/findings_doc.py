@@ -9,8 +9,8 @@ DOC = os.path.join(ROOT, "docs", "findings.md")
 
 def catalogue():
     sys.path.insert(0, os.path.join(ROOT, ".build"))
-    from ansible_collections.fortifleet.auth.plugins.module_utils import _fortigate_info  # noqa: F401 (registers)
-    from ansible_collections.fortifleet.auth.plugins.module_utils._findings import AREAS, CATALOGUE
+    from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info as _fortigate_info  # noqa: F401 (registers)
+    from ansible_collections.fortifleet.auth.plugins.module_utils._config.findings import AREAS, CATALOGUE
     return AREAS, CATALOGUE
 
 

@@ -22,8 +22,8 @@ def test_every_emitted_id_is_defined():
     # Ids are only ever built through finding(id), which looks the id up in the catalogue:
     # scan the sources for finding("...") calls and check each against the catalogue.
     import re
-    from ansible_collections.fortifleet.auth.plugins.module_utils import _fortigate_info  # noqa: F401
-    from ansible_collections.fortifleet.auth.plugins.module_utils._findings import CATALOGUE
+    from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info as _fortigate_info  # noqa: F401
+    from ansible_collections.fortifleet.auth.plugins.module_utils._config.findings import CATALOGUE
     pattern = re.compile(r'finding\(\s*"([A-Z0-9_]+)"')
     used = set()
     base = os.path.join(ROOT, "plugins", "module_utils")
@@ -35,7 +35,7 @@ def test_every_emitted_id_is_defined():
 
 
 def test_status_findings_are_defined():
-    from ansible_collections.fortifleet.auth.plugins.module_utils._api_access import STATUS_FINDING, STATUSES
-    from ansible_collections.fortifleet.auth.plugins.module_utils._findings import CATALOGUE
+    from ansible_collections.fortifleet.auth.plugins.module_utils._api_access.probe import STATUS_FINDING, STATUSES
+    from ansible_collections.fortifleet.auth.plugins.module_utils._config.findings import CATALOGUE
     assert set(STATUS_FINDING.values()) <= set(CATALOGUE)
     assert set(STATUS_FINDING) == set(STATUSES) - {"ok"}

@@ -1,8 +1,8 @@
 import pytest
 from requests import exceptions as rexc
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._client import FortiOSClient
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.client import FortiOSClient
 
 from .fake_transport import HTML_401, HTML_403, FakeResponse, FakeSession, connection_reset, envelope
 

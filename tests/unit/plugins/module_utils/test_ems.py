@@ -1,9 +1,9 @@
 """Pure helpers of the EMS connector diagnosis and module (no sockets)."""
 import pytest
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _ems
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._version import FortiOSVersion
+from ansible_collections.fortifleet.auth.plugins.module_utils._ems import ems_connector as _ems
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import FortiOSVersion
 
 V707, V708, V744, V728 = (FortiOSVersion.parse(v) for v in ("7.0.7", "7.0.8", "7.4.4", "7.2.8"))
 SHA256 = "0A:99:40:29:A5:D4:5B:43:F2:DA:EE:54:1D:EA:E1:88:B4:8D:FA:41:4D:F1:16:AD:82:04:E6:96:E9:04:C4:2B"

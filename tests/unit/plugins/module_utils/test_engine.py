@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _engine as engine
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._client import Response
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.client import Response
 
 
 class MemoryClient(object):

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 
 
 def test_finding_shape_from_catalogue():

@@ -1,7 +1,7 @@
 """One device's run: what stops an area, and what never stops the fleet."""
 import pytest
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _fleet
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import fleet as _fleet
 
 PARAMS = {"host": "192.0.2.1", "port": 443, "access_token": "tok", "validate_certs": True, "ca_path": None,
           "use_ssl": True, "timeout": 5, "retries": 0, "vdom": "root"}

@@ -4,8 +4,8 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils import _fleet
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import fleet as _fleet
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 ROLES = ("ftm_push", "fortitoken", "ems_connector", "api_access")

@@ -2,7 +2,7 @@ import concurrent.futures
 import json
 import multiprocessing
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _fortitoken_license as lic
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken_license as lic
 
 
 def _write(args):

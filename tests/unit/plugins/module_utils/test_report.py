@@ -4,9 +4,9 @@ import xml.etree.ElementTree as ET
 
 import jsonschema
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
-from ansible_collections.fortifleet.auth.plugins.module_utils import _fortigate_info  # noqa: F401  pylint: disable=unused-import
-from ansible_collections.fortifleet.auth.plugins.module_utils import _report as rep
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info as _fortigate_info  # noqa: F401  pylint: disable=unused-import
+from ansible_collections.fortifleet.auth.plugins.module_utils._report import fleet_report as rep
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 SECRET = "Sup3rSecretToken0123456789abcd"

@@ -1,7 +1,7 @@
 import pytest
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _version as v
-from ansible_collections.fortifleet.auth.plugins.module_utils._areas import access_group
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import versions as v
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.access_groups import access_group
 
 
 @pytest.mark.parametrize("text,expected", [("v7.4.4", "7.4.4"), ("7.0.12", "7.0.12"), ("7.6", "7.6.0"),
@@ -70,7 +70,7 @@ def test_access_groups(api, path, group):
 
 @pytest.mark.parametrize("text", ["", None, "FortiOS-ninety", "v7", "<html>"])
 def test_unknown_device_version_is_a_clear_error(text):
-    from ansible_collections.fortifleet.auth.plugins.module_utils._errors import FortiFleetError
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.errors import FortiFleetError
     with pytest.raises(FortiFleetError) as info:
         v.parse_device_version(text, "fgt-01")
     assert "fgt-01" in str(info.value) and "Nothing was changed" in str(info.value)

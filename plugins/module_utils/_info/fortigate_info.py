@@ -11,15 +11,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _api_access
-from ansible_collections.fortifleet.auth.plugins.module_utils import _ems
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
-from ansible_collections.fortifleet.auth.plugins.module_utils import _fortitoken
-from ansible_collections.fortifleet.auth.plugins.module_utils import _ftm_push
-from ansible_collections.fortifleet.auth.plugins.module_utils import _license
-from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
-from ansible_collections.fortifleet.auth.plugins.module_utils._version import (
+from ansible_collections.fortifleet.auth.plugins.module_utils._api_access import probe as _api_access
+from ansible_collections.fortifleet.auth.plugins.module_utils._ems import ems_connector as _ems
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import tokens as _fortitoken
+from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import ftm_push as _ftm_push
+from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import (
     NEWEST_KNOWN, parse_device_version, version_warning)
 
 # Subsets in the order they run: access first (nothing else is read when it fails),

@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - reported to the user as a missing libr
     netaddr = None
     NETADDR_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._errors import FortiFleetError, InputError
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.errors import FortiFleetError, InputError
 
 IPV4_ANY = "0.0.0.0 0.0.0.0"
 IPV6_ANY = "::/0"

@@ -208,7 +208,7 @@ def parse_device_version(text, label):
     try:
         return FortiOSVersion.parse(text)
     except ValueError:
-        from ansible_collections.fortifleet.auth.plugins.module_utils._errors import FortiFleetError
+        from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.errors import FortiFleetError
         raise FortiFleetError(
             "FortiGate %s reported a FortiOS version the collection cannot read: %r." % (label, str(text)[:40]),
             "Nothing was changed. Check that the address really is a FortiGate's REST API (a proxy or another "

@@ -19,7 +19,7 @@ __metaclass__ = type
 import copy
 import json
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 
 # Keys FortiOS adds to every answer that are not configuration (facts §6 / C check mode).
 SERVER_ADDED_KEYS = frozenset(["q_origin_key"])

@@ -14,8 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._client import client_from_params
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.client import client_from_params
 
 INSECURE_WARNING = ("validate_certs is false for %s: the device certificate is not checked, so anyone on the "
                     "path can read the API token. Give ca_path instead.")

@@ -13,12 +13,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _engine as engine
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
-from ansible_collections.fortifleet.auth.plugins.module_utils import _networks as net
-from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
-from ansible_collections.fortifleet.auth.plugins.module_utils._version import (
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import networks as net
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import (
     behaviour, device_version, field_supported, first_version_with, ftm_push_default_certs)
 
 PATH = "system/ftm-push"

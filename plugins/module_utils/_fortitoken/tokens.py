@@ -15,9 +15,9 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _engine as engine
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 
 TOKENS = engine.ObjectSpec("user/fortitoken", mkey="serial-number", secret_keys=["seed", "activation-code"])
 USERS = engine.ObjectSpec("user/local", mkey="name", secret_keys=["passwd"])

@@ -22,11 +22,11 @@ __metaclass__ = type
 
 import socket
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
-from ansible_collections.fortifleet.auth.plugins.module_utils._client import client_from_params
-from ansible_collections.fortifleet.auth.plugins.module_utils._networks import address_in_entries
-from ansible_collections.fortifleet.auth.plugins.module_utils._version import behaviour, parse_device_version
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.client import client_from_params
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.networks import address_in_entries
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import behaviour, parse_device_version
 
 STATUSES = ("ok", "token_rejected", "trusthost_mismatch", "url_token_disabled", "forbidden", "locked_out",
             "tls_untrusted", "unreachable", "timeout")

@@ -40,9 +40,9 @@ except ImportError:  # pragma: no cover - reported by the caller with missing_re
     rexc = None
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._areas import access_group
-from ansible_collections.fortifleet.auth.plugins.module_utils._version import FortiOSVersion, behaviour
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.access_groups import access_group
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import FortiOSVersion, behaviour
 
 DEFAULT_RETRIES = 2
 RETRY_STATUSES = (502, 503, 504)

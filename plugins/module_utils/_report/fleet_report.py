@@ -21,8 +21,8 @@ try:
 except ImportError:  # pragma: no cover
     from cgi import escape as html_escape
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._files import atomic_write
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.files import atomic_write
 
 SCHEMA_VERSION = 1
 AREAS = ("api_access", "system", "ftm_push", "fortitoken", "ems")

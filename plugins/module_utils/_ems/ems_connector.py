@@ -18,13 +18,13 @@ __metaclass__ = type
 import re
 import time
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _engine as engine
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils import _findings as fnd
-from ansible_collections.fortifleet.auth.plugins.module_utils import _license
-from ansible_collections.fortifleet.auth.plugins.module_utils import _networks as net
-from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
-from ansible_collections.fortifleet.auth.plugins.module_utils._version import (
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import networks as net
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import (
     behaviour, device_version, ems_id_max, field_supported, first_version_with)
 
 PATH = "endpoint-control/fctems"

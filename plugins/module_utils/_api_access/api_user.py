@@ -13,12 +13,12 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _engine as engine
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils import _networks as net
-from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
-from ansible_collections.fortifleet.auth.plugins.module_utils._client import client_from_params
-from ansible_collections.fortifleet.auth.plugins.module_utils._files import atomic_write, writable_path
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import networks as net
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.client import client_from_params
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.files import atomic_write, writable_path
 
 ARGUMENT_SPEC = with_connection(dict(
     name=dict(type="str", required=True),

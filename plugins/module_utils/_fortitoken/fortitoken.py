@@ -16,10 +16,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _engine as engine
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils import _fortitoken as ftk
-from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import tokens as ftk
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
 
 ARGUMENT_SPEC = with_connection(dict(
     serials=dict(type="list", elements="str", required=True),

@@ -27,15 +27,15 @@ import time
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 
-from ansible_collections.fortifleet.auth.plugins.module_utils import _api_user
-from ansible_collections.fortifleet.auth.plugins.module_utils import _ems
-from ansible_collections.fortifleet.auth.plugins.module_utils import _errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils import _fortigate_info
-from ansible_collections.fortifleet.auth.plugins.module_utils import _fortitoken_license
-from ansible_collections.fortifleet.auth.plugins.module_utils import _fortitoken_module
-from ansible_collections.fortifleet.auth.plugins.module_utils import _ftm_push
-from ansible_collections.fortifleet.auth.plugins.module_utils._argspec import with_connection
-from ansible_collections.fortifleet.auth.plugins.module_utils._runtime import TaskContext, execute
+from ansible_collections.fortifleet.auth.plugins.module_utils._api_access import api_user as _api_user
+from ansible_collections.fortifleet.auth.plugins.module_utils._ems import ems_connector as _ems
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info as _fortigate_info
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken_license as _fortitoken_license
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken as _fortitoken_module
+from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import ftm_push as _ftm_push
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import TaskContext, execute
 
 AREAS = ("api_access", "ftm_push", "fortitoken", "ems_connector")
 DEFAULT_AREAS = ["ftm_push", "fortitoken", "ems_connector"]
