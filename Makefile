@@ -14,7 +14,7 @@ export ANSIBLE_HOME := $(CURDIR)/.cache/ansible-home
 export ANSIBLE_NOCOLOR := 1
 PATH := $(BIN):$(PATH)
 export PATH
-LAYOUT = $(BIN)/python tests/tools/layout.py
+LAYOUT = $(BIN)/python tools/layout.py
 ANSIBLE_TEST_ARGS := --venv --python 3.11 --color no
 
 .PHONY: setup layout test pytest gates unit integration emulator-tests lint galaxy docs-lint changelog-lint ee \
@@ -65,7 +65,7 @@ lint: setup
 # Build the tarball, check what it ships, run galaxy-importer on it, install it and render ansible-doc from it.
 galaxy: setup
 	@echo "== $@ started $$(date +%T)"
-	$(BIN)/python tests/tools/galaxy_check.py
+	$(BIN)/python tools/galaxy_check.py
 
 docs-lint: setup
 	@echo "== $@ started $$(date +%T)"
@@ -78,7 +78,7 @@ changelog-lint: setup
 # ansible-builder create: a valid execution-environment build context, no container engine.
 ee: setup
 	@echo "== $@ started $$(date +%T)"
-	$(BIN)/python tests/tools/ee_check.py
+	$(BIN)/python tools/ee_check.py
 
 # ansible-test downloads its pip bootstrap script from a host we cannot reach: give it ours.
 # It runs on a copy of the tree laid out as ansible_collections/fortifleet/auth, one per ansible-core.
@@ -87,13 +87,13 @@ units: units-2.19 units-2.16
 
 sanity-2.19 units-2.19: setup
 	@echo "== $@ started $$(date +%T)"
-	$(BIN)/python tests/tools/bootstrap_pip.py --install-for-ansible-test
+	$(BIN)/python tools/bootstrap_pip.py --install-for-ansible-test
 	cd "$$($(LAYOUT) copy $@)" && env -u PYTHONPATH -u ANSIBLE_COLLECTIONS_PATH \
 	  $(BIN)/ansible-test $(subst -2.19,,$@) $(ANSIBLE_TEST_ARGS)
 
 sanity-2.16 units-2.16: setup $(CORE216_STAMP)
 	@echo "== $@ started $$(date +%T)"
-	$(CORE216_BIN)/python tests/tools/bootstrap_pip.py --install-for-ansible-test
+	$(CORE216_BIN)/python tools/bootstrap_pip.py --install-for-ansible-test
 	cd "$$($(LAYOUT) copy $@)" && env -u PYTHONPATH -u ANSIBLE_COLLECTIONS_PATH \
 	  $(CORE216_BIN)/ansible-test $(subst -2.16,,$@) $(ANSIBLE_TEST_ARGS)
 
@@ -101,12 +101,12 @@ sanity-2.16 units-2.16: setup $(CORE216_STAMP)
 # docs/build/html. Offline except for the PyPI installs of `setup`.
 docs: setup
 	@echo "== $@ started $$(date +%T)"
-	$(BIN)/python tests/tools/findings_doc.py --check
+	$(BIN)/python tools/findings_doc.py --check
 	cd docs && ./build.sh
-	$(BIN)/python tests/tools/docs_check.py
+	$(BIN)/python tools/docs_check.py
 
 demo: setup
-	$(BIN)/python tests/tools/demo.py
+	$(BIN)/python tools/demo.py
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

@@ -9,7 +9,7 @@ rm -rf temp-rst
 mkdir -p temp-rst
 chmod og-w temp-rst  # antsibull-docs wants that directory only writable by itself
 cp -r rst/. temp-rst/
-# The findings catalogue is generated from the code (tests/tools/findings_doc.py); include it as it is.
+# The findings catalogue is generated from the code (tools/findings_doc.py); include it as it is.
 cp findings.md temp-rst/guide/findings.md
 
 # Module, role and environment variable pages of the collection.

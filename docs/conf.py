@@ -8,7 +8,7 @@ title = 'fortifleet.auth'
 html_short_title = 'fortifleet.auth'
 
 # sphinx_antsibull_ext renders the collection pages antsibull-docs writes; myst_parser reads the findings
-# catalogue, which stays Markdown (docs/findings.md, generated from the code by tests/tools/findings_doc.py).
+# catalogue, which stays Markdown (docs/findings.md, generated from the code by tools/findings_doc.py).
 extensions = ['sphinx_antsibull_ext', 'myst_parser']
 source_suffix = {'.rst': 'restructuredtext', '.md': 'markdown'}
 myst_heading_anchors = 3

@@ -9,7 +9,7 @@ BUILD = os.path.join(ROOT, ".build")
 IN_COLLECTION_TREE = os.path.basename(os.path.dirname(os.path.dirname(ROOT))) == "ansible_collections"
 if not IN_COLLECTION_TREE:
     if not os.path.isdir(os.path.join(BUILD, "ansible_collections", "fortifleet", "auth")):
-        subprocess.check_call([sys.executable, os.path.join(ROOT, "tests", "tools", "layout.py"), "link"],
+        subprocess.check_call([sys.executable, os.path.join(ROOT, "tools", "layout.py"), "link"],
                               stdout=subprocess.DEVNULL)
     if BUILD not in sys.path:
         sys.path.insert(0, BUILD)

@@ -11,6 +11,4 @@ from ansible_collections.fortifleet.auth.plugins.plugin_utils._launcher import F
 
 
 class ActionModule(FortiFleetAction):
-    MODULE = "fortigate_info"
-    ARGUMENT_SPEC = logic.ARGUMENT_SPEC
-    LOGIC = staticmethod(logic.run)
+    LOGIC = logic

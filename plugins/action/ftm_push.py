@@ -11,7 +11,4 @@ from ansible_collections.fortifleet.auth.plugins.plugin_utils._launcher import F
 
 
 class ActionModule(FortiFleetAction):
-    MODULE = "ftm_push"
-    ARGUMENT_SPEC = logic.ARGUMENT_SPEC
-    LOGIC = staticmethod(logic.run)
-    MODULE_KWARGS = {"mutually_exclusive": logic.MUTUALLY_EXCLUSIVE}
+    LOGIC = logic

@@ -182,12 +182,12 @@ hint:
   type: str
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._api_access.api_user import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._api_access import api_user as logic
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():
-    run_module(ARGUMENT_SPEC, run)
+    run_module(logic)
 
 
 if __name__ == "__main__":

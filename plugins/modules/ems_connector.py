@@ -182,12 +182,12 @@ error_kind:
   type: str
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._ems.ems_connector import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._ems import ems_connector as logic
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():
-    run_module(ARGUMENT_SPEC, run)
+    run_module(logic)
 
 
 if __name__ == "__main__":

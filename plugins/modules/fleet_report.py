@@ -95,12 +95,12 @@ files:
     report.json: fortifleet-report/report.json
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._report.fleet_report import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._report import fleet_report as logic
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():
-    run_module(ARGUMENT_SPEC, run)
+    run_module(logic)
 
 
 if __name__ == "__main__":

@@ -267,12 +267,12 @@ cli_error:
   type: str
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._info.fortigate_info import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info as logic
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():
-    run_module(ARGUMENT_SPEC, run)
+    run_module(logic)
 
 
 if __name__ == "__main__":

@@ -155,12 +155,12 @@ requests:
   type: dict
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken.fortitoken import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken as logic
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():
-    run_module(ARGUMENT_SPEC, run)
+    run_module(logic)
 
 
 if __name__ == "__main__":

@@ -105,12 +105,12 @@ requests:
   type: dict
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken.fortitoken_license import ARGUMENT_SPEC, MODULE_KWARGS, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken_license as logic
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():
-    run_module(ARGUMENT_SPEC, run, **MODULE_KWARGS)
+    run_module(logic)
 
 
 if __name__ == "__main__":

@@ -142,12 +142,12 @@ error_kind:
   type: str
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push.ftm_push import ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import ftm_push as logic
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():
-    run_module(ARGUMENT_SPEC, run, mutually_exclusive=MUTUALLY_EXCLUSIVE)
+    run_module(logic)
 
 
 if __name__ == "__main__":

@@ -6,34 +6,28 @@
 
 Internal API of fortifleet.auth: may change in any release.
 
-Running in the controller skips AnsiballZ packaging and a Python start per
-task (measured in benchmarks/: see README). The module's own argument spec
-validates the input and no_log values are scrubbed from the result, exactly
-as AnsibleModule would do.
+Running in the controller skips AnsiballZ packaging and a Python start per task (measured in benchmarks/: see
+README). Validation, the run and the no_log scrubbing are module_utils/_task/runtime.py's run_task, the same path
+the fleet's per-device steps take.
 """
 
 from __future__ import annotations
 
 import os
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import INVENTORY_VARS
-from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import TaskContext, execute
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import module_name, run_task, scrub
 
 EXECUTION_VAR = "fortifleet_execution"
 EXECUTION_ENV = "FORTIFLEET_EXECUTION"
 
 
 class FortiFleetAction(ActionBase):
-    """Subclasses set MODULE, ARGUMENT_SPEC and LOGIC (plus optional AnsibleModule keywords)."""
+    """Subclasses set LOGIC: the module's logic file (ARGUMENT_SPEC, MODULE_KWARGS, run)."""
 
-    MODULE = None
-    ARGUMENT_SPEC = None
     LOGIC = None
-    MODULE_KWARGS = {}
 
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -48,13 +42,14 @@ class FortiFleetAction(ActionBase):
 
     def _connection_from(self, args, host_vars, host_name):
         """The task's options, with connection options it leaves unset taken from the host's inventory variables."""
+        spec = self.LOGIC.ARGUMENT_SPEC
         args = dict(args)
-        if "host" in self.ARGUMENT_SPEC and args.get("host") is None:
+        if "host" in spec and args.get("host") is None:
             # An ansible_host set but empty is a mistake to report, not a reason to try the inventory name.
             address = self._var(host_vars, "ansible_host")
             args["host"] = host_name if address is None else address
         for option, var in INVENTORY_VARS.items():
-            if option in self.ARGUMENT_SPEC and args.get(option) is None:
+            if option in spec and args.get(option) is None:
                 value = self._var(host_vars, var)
                 if value is not None:
                     args[option] = value
@@ -72,22 +67,10 @@ class FortiFleetAction(ActionBase):
         result = super(FortiFleetAction, self).run(tmp, task_vars)
         args = self._connection_args(task_vars)
         if self._classic(task_vars):
-            result.update(self._execute_module(module_name="fortifleet.auth.%s" % self.MODULE,
+            result.update(self._execute_module(module_name="fortifleet.auth.%s" % module_name(self.LOGIC),
                                                module_args=args, task_vars=task_vars))
             return result
-
-        validator = ArgumentSpecValidator(self.ARGUMENT_SPEC, **self.MODULE_KWARGS)
-        validation = validator.validate(args)
-        no_log_values = validation._no_log_values
-        if validation.error_messages:
-            result.update(failed=True, changed=False, error_kind="invalid_input",
-                          msg="Invalid input for fortifleet.auth.%s: %s"
-                              % (self.MODULE, "; ".join(validation.error_messages)))
-            return remove_values(result, no_log_values)
-
-        ctx = TaskContext(validation.validated_parameters, check_mode=self._play_context.check_mode,
-                          diff=self._play_context.diff, label=task_vars.get("inventory_hostname"))
-        for warning in validation._warnings:
-            ctx.warn(warning.get("warning") if isinstance(warning, dict) else str(warning))
-        result.update(execute(self.LOGIC, ctx))
-        return remove_values(result, no_log_values)
+        outcome, no_log_values = run_task(self.LOGIC, args, check_mode=self._play_context.check_mode,
+                                          diff=self._play_context.diff, label=task_vars.get("inventory_hostname"))
+        result.update(outcome)
+        return scrub(result, no_log_values)

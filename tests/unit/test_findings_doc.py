@@ -8,7 +8,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-TOOL = os.path.join(ROOT, "tests", "tools", "findings_doc.py")
+TOOL = os.path.join(ROOT, "tools", "findings_doc.py")
 
 
 @pytest.mark.skipif(not os.path.isfile(TOOL), reason="dev tool not in this tree (ansible-test's copy, the tarball)")
@@ -35,7 +35,7 @@ def test_every_emitted_id_is_defined():
 
 
 def test_status_findings_are_defined():
-    from ansible_collections.fortifleet.auth.plugins.module_utils._api_access.probe import STATUS_FINDING, STATUSES
+    from ansible_collections.fortifleet.auth.plugins.module_utils._api_access.diagnosis import STATUS_FINDING, STATUSES
     from ansible_collections.fortifleet.auth.plugins.module_utils._config.findings import CATALOGUE
     assert set(STATUS_FINDING.values()) <= set(CATALOGUE)
     assert set(STATUS_FINDING) == set(STATUSES) - {"ok"}

@@ -35,6 +35,7 @@ ARGUMENT_SPEC = with_connection(dict(
     verify_new_key=dict(type="bool", default=True),
     admin_password=dict(type="str", no_log=True),
 ))
+MODULE_KWARGS = {}
 
 # facts §4 field limits.
 _LIMITS = {"name": 35, "accprofile": 35, "vdoms": 79, "cors_allow_origin": 269, "comments": 255}

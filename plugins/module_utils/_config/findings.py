@@ -19,8 +19,9 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.fortifleet.auth.plugins.module_utils._config.areas import IDS as AREAS
+
 SEVERITIES = ("critical", "warning", "info")
-AREAS = ("api_access", "ftm_push", "fortitoken", "ems", "system")
 _ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
 
 # id -> definition. Every id the code can emit is defined here, so the docs
@@ -62,22 +63,3 @@ def worst(findings):
         if any(f["severity"] == severity for f in findings):
             return severity
     return None
-
-
-# -- system area --------------------------------------------------------------
-define("SYSTEM_FIRMWARE_NEWER_THAN_KNOWN", "info", "system",
-       "FortiOS {version} is newer than the newest release this collection knows ({known}).",
-       "Nothing to do now: the newest known rules are used. Upgrade fortifleet.auth when a release "
-       "that knows {version} is out, and report anything that behaves differently.")
-define("SYSTEM_VM_LICENSE_INVALID", "critical", "system",
-       "The FortiGate-VM licence is not valid ({status}).",
-       "Upload a valid VM licence (System > FortiGuard) or register the VM with FortiCare; an unlicensed "
-       "VM refuses most API calls with HTTP 401.")
-define("SYSTEM_EVALUATION_LICENSE", "warning", "system",
-       "The FortiGate runs on an evaluation licence.",
-       "Evaluation licences limit FortiGuard services, and FortiClient EMS is known not to authorize "
-       "evaluation-licensed FortiGates. Apply a full licence for production use.")
-define("SYSTEM_FORTICARE_UNREGISTERED", "warning", "system",
-       "The FortiGate is not registered with FortiCare ({status}).",
-       "Register the unit with FortiCare (System > FortiGuard > FortiCare); FortiToken licences and "
-       "EMS Cloud need a registered unit.")

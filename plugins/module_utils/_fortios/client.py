@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import copy
 import json
 import random
@@ -124,24 +125,50 @@ class FortiOSClient(object):
         self.device = {}
         self.requests_sent = 0
         self.retries_done = 0
-        # cmdb answers kept between writes when shared_reads() is on (fleet runs: several steps read the
-        # same objects); any other request empties it, so a re-read after a write always asks the device.
-        self._reads = None
+        # The one read cache (see get()): answers by request, emptied by any request that is not a GET.
+        self._memo = {}
+        self._share_cmdb = False  # keep cmdb answers across tasks until a write (fleet runs)
+        self._read_only_depth = 0  # inside read_only(): every GET answer, errors too
 
-    def shared_reads(self):
-        """Answer repeated cmdb GETs from memory until the next non-GET request. Returns self."""
-        self._reads = {}
+    def share_reads(self):
+        """Answer repeated cmdb GETs from memory until the next request that is not a GET. Returns self.
+
+        For a device's whole fleet run: several steps read the same objects, and a re-read after a write
+        always asks the device again."""
+        self._share_cmdb = True
         return self
+
+    @contextlib.contextmanager
+    def read_only(self):
+        """A block that only reads (one fortigate_info task): every GET, monitor ones and failures included, is
+        sent once; afterwards only what share_reads() keeps is kept."""
+        self._read_only_depth += 1
+        try:
+            yield self
+        finally:
+            self._read_only_depth -= 1
+            if not self._read_only_depth:
+                self._memo = dict((k, v) for k, v in self._memo.items()
+                                  if self._share_cmdb and k[0] == "cmdb" and not isinstance(v, BaseException))
 
     # -- public helpers -------------------------------------------------
     def get(self, path, mkey=None, api="cmdb", params=None, scope=None):
-        if self._reads is None or api != "cmdb":
+        memo = self._read_only_depth > 0 or (self._share_cmdb and api == "cmdb")
+        if not memo:
             return self.request("GET", path, api=api, mkey=mkey, params=params, scope=scope)
-        key = (path.strip("/"), mkey, scope, tuple(sorted((params or {}).items())))
-        if key not in self._reads:
-            answer = self.request("GET", path, api=api, mkey=mkey, params=params, scope=scope)
-            self._reads[key] = (answer.envelope, answer.status)
-        envelope, status = self._reads[key]
+        key = (api, path.strip("/"), mkey, scope, tuple(sorted((params or {}).items())))
+        if key not in self._memo:
+            try:
+                answer = self.request("GET", path, api=api, mkey=mkey, params=params, scope=scope)
+                self._memo[key] = (answer.envelope, answer.status)
+            except err.FortiOSError as exc:
+                if not self._read_only_depth:
+                    raise
+                self._memo[key] = exc
+        remembered = self._memo[key]
+        if isinstance(remembered, BaseException):
+            raise remembered
+        envelope, status = remembered
         # A copy: callers normalise what they read.
         return Response(copy.deepcopy(envelope), status)
 
@@ -195,8 +222,8 @@ class FortiOSClient(object):
                 headers=None, idempotent=None):
         if idempotent is None:
             idempotent = method in ("GET", "PUT", "DELETE")
-        if method != "GET" and self._reads:
-            self._reads.clear()
+        if method != "GET" and self._memo:
+            self._memo.clear()
         query = dict(params or {})
         if (scope or ("global" if self.vdom == "global" else "vdom")) == "global":
             query["global"] = 1

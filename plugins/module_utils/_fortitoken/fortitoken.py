@@ -18,7 +18,7 @@ __metaclass__ = type
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import tokens as ftk
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import diagnosis as ftk
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
 
 ARGUMENT_SPEC = with_connection(dict(
@@ -29,6 +29,7 @@ ARGUMENT_SPEC = with_connection(dict(
     allow_fortimanager_managed=dict(type="bool", default=False),
     admin_password=dict(type="str", no_log=True),
 ))
+MODULE_KWARGS = {}
 
 UNBOUND = {"two-factor": "disable", "fortitoken": ""}
 

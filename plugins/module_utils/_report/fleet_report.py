@@ -264,6 +264,7 @@ ARGUMENT_SPEC = dict(
     started=dict(type="str"),
     redact=dict(type="list", elements="str", no_log=True, default=[]),
 )
+MODULE_KWARGS = {}
 
 
 def run(ctx):

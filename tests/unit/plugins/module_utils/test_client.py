@@ -206,13 +206,13 @@ def test_delete_of_an_absent_object_is_success_even_after_a_lost_answer():
     assert answer.envelope["already_absent"] is True and len(session.calls) == 2
 
 
-def test_shared_reads_answer_repeated_cmdb_gets_until_a_write():
+def test_share_reads_answers_repeated_cmdb_gets_until_a_write():
     client, session = make([FakeResponse(200, envelope({"status": "disable"})),
                             FakeResponse(200, envelope({"hostname": "a"})),
                             FakeResponse(200, envelope({"hostname": "a"})),
                             FakeResponse(200, envelope([])),
                             FakeResponse(200, envelope({"status": "enable"}))])
-    client.shared_reads()
+    client.share_reads()
     first = client.get("system/ftm-push", scope="global")
     first.results["status"] = "changed by a caller"  # callers normalise in place: the memory must not see it
     assert client.get("system/ftm-push", scope="global").results == {"status": "disable"}

@@ -1,6 +1,7 @@
 """Pure helpers of the EMS connector diagnosis and module (no sockets)."""
 import pytest
 
+from ansible_collections.fortifleet.auth.plugins.module_utils._ems import diagnosis as ems_dx
 from ansible_collections.fortifleet.auth.plugins.module_utils._ems import ems_connector as _ems
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import FortiOSVersion
@@ -18,7 +19,7 @@ SHA256 = "0A:99:40:29:A5:D4:5B:43:F2:DA:EE:54:1D:EA:E1:88:B4:8D:FA:41:4D:F1:16:A
     ("xyz", None), ("ab" * 31, None), ("", None), (None, None),
 ])
 def test_normalise_fingerprint(value, expected):
-    assert _ems.normalise_fingerprint(value) == expected
+    assert ems_dx.normalise_fingerprint(value) == expected
 
 
 @pytest.mark.parametrize("value,ok", [
@@ -27,7 +28,7 @@ def test_normalise_fingerprint(value, expected):
     ("a." * 127 + "com", False), ("evil\nname.example.com", False),
 ])
 def test_valid_server(value, ok):
-    assert _ems.valid_server(value) is ok
+    assert ems_dx.valid_server(value) is ok
 
 
 def rows_with_ids(*named):
@@ -35,51 +36,51 @@ def rows_with_ids(*named):
 
 
 def test_find_entry_name_keyed_uses_the_name():
-    assert _ems.find_entry([{"name": "ems01", "server": "x"}], "ems01", V707) == ("ems01", {"name": "ems01", "server": "x"})
-    assert _ems.find_entry([], "new", V707) == ("new", None)
+    assert ems_dx.find_entry([{"name": "ems01", "server": "x"}], "ems01", V707) == ("ems01", {"name": "ems01", "server": "x"})
+    assert ems_dx.find_entry([], "new", V707) == ("new", None)
 
 
 def test_find_entry_by_name_then_lowest_free_id():
     rows = rows_with_ids("ems01", "", "lab")
-    assert _ems.find_entry(rows, "lab", V744)[0] == 3
-    assert _ems.find_entry(rows, "other", V744) == (2, rows[1])  # an unused row is free
-    assert _ems.find_entry(rows_with_ids("a", "b"), "c", V744) == (3, None)  # a missing row is free too
+    assert ems_dx.find_entry(rows, "lab", V744)[0] == 3
+    assert ems_dx.find_entry(rows, "other", V744) == (2, rows[1])  # an unused row is free
+    assert ems_dx.find_entry(rows_with_ids("a", "b"), "c", V744) == (3, None)  # a missing row is free too
 
 
 def test_find_entry_fails_when_every_id_is_used():
     with pytest.raises(err.InputError) as caught:
-        _ems.find_entry(rows_with_ids("a", "b", "c", "d", "e"), "f", V708)  # 7.0.8: 1-5 (facts §3)
+        ems_dx.find_entry(rows_with_ids("a", "b", "c", "d", "e"), "f", V708)  # 7.0.8: 1-5 (facts §3)
     assert caught.value.field == "name" and "all 5 EMS entries" in str(caught.value)
-    assert _ems.find_entry(rows_with_ids("a", "b", "c", "d", "e"), "f", V744)[0] == 6  # 7.2.4+: 1-7
+    assert ems_dx.find_entry(rows_with_ids("a", "b", "c", "d", "e"), "f", V744)[0] == 6  # 7.2.4+: 1-7
 
 
 def test_monitor_params_follow_the_key_change():
-    assert _ems.monitor_params(V707, "ems01", "ems01") == {"ems_name": "ems01"}
-    assert _ems.monitor_params(V728, 3, "lab") == {"ems_id": 3}
+    assert ems_dx.monitor_params(V707, "ems01", "ems01") == {"ems_name": "ems01"}
+    assert ems_dx.monitor_params(V728, 3, "lab") == {"ems_id": 3}
 
 
 def test_parse_status_reads_dicts_lists_and_infers_from_minus_8():
     answer = [{"ems_id": 1, "connection": "connected", "authorized": True},
               {"ems_id": 2, "connection": "connected", "error_code": -8,
                "error_message": "EMS server connection failed. Authentication failed"}]
-    assert _ems.parse_status(answer, {"ems_id": 1})["authorized"] is True
-    second = _ems.parse_status(answer, {"ems_id": 2})
+    assert ems_dx.parse_status(answer, {"ems_id": 1})["authorized"] is True
+    second = ems_dx.parse_status(answer, {"ems_id": 2})
     assert second["connected"] is True and second["authorized"] is False and second["error_code"] == -8
-    assert _ems.parse_status({"status": "disconnected"})["connected"] is False
-    assert _ems.parse_status({"authorization": "not_authorized"})["authorized"] is False
-    assert _ems.parse_status(None)["authorized"] is None
+    assert ems_dx.parse_status({"status": "disconnected"})["connected"] is False
+    assert ems_dx.parse_status({"authorization": "not_authorized"})["authorized"] is False
+    assert ems_dx.parse_status(None)["authorized"] is None
 
 
 def test_parse_cert_status_finds_the_fingerprint_when_shown():
-    shown = _ems.parse_cert_status({"verified": False, "authenticated_by_ca": True, "cert": {"fingerprint": SHA256}})
+    shown = ems_dx.parse_cert_status({"verified": False, "authenticated_by_ca": True, "cert": {"fingerprint": SHA256}})
     assert shown["fingerprint"] == SHA256 and shown["verified"] is False
-    hidden = _ems.parse_cert_status({"verified": False, "authenticated_by_ca": False, "error_code": -4})
+    hidden = ems_dx.parse_cert_status({"verified": False, "authenticated_by_ca": False, "error_code": -4})
     assert hidden["fingerprint"] is None and hidden["error_code"] == -4
 
 
 def entry(state=None, cert=None, **extra):
-    base = {"enabled": True, "state": _ems.parse_status(state or {"connection": "connected", "authorized": True}),
-            "certificate": _ems.parse_cert_status(cert or {"verified": True, "authenticated_by_ca": True}),
+    base = {"enabled": True, "state": ems_dx.parse_status(state or {"connection": "connected", "authorized": True}),
+            "certificate": ems_dx.parse_cert_status(cert or {"verified": True, "authenticated_by_ca": True}),
             "dirty_reason": "none", "cloud": False}
     base.update(extra)
     return base
@@ -104,13 +105,13 @@ def entry(state=None, cert=None, **extra):
 ])
 def test_classify(kwargs, evaluation, expected):
     state, cert = kwargs.pop("state", None), kwargs.pop("cert", None)
-    assert _ems.classify(entry(state, cert, **kwargs), evaluation) == expected
+    assert ems_dx.classify(entry(state, cert, **kwargs), evaluation) == expected
 
 
 def test_build_findings_fill_the_human_step():
     e = entry({"connection": "connected", "authorized": False, "error_code": -8},
               name="ems01", server="ems.example.com", https_port=443, reference="1", serial_number="FCT1")
-    found = _ems.build_findings([e], {"evaluation": False}, "FGVM02TM25000001")
+    found = ems_dx.build_findings([e], {"evaluation": False}, "FGVM02TM25000001")
     assert [f["id"] for f in found] == ["EMS_NOT_AUTHORIZED"]
     assert "FGVM02TM25000001" in found[0]["remediation"] and "Authorize" in found[0]["remediation"]
     assert "error -8" in found[0]["detail"]
@@ -177,7 +178,7 @@ def test_wait_authorized_polls_until_authorized_and_times_out():
 
 
 def test_timeout_message_explains_the_evaluation_licence():
-    state = _ems.parse_status({"connection": "connected", "authorized": False, "error_code": -8})
+    state = ems_dx.parse_status({"connection": "connected", "authorized": False, "error_code": -8})
     text = _ems.timeout_message("ems01", "FGVM1", "ems.example.com", 30, state, evaluation=True)
     assert "evaluation licence" in text and "not confirmed" in text and "error -8" in text
     plain = _ems.timeout_message("ems01", "FGVM1", "ems.example.com", 30, state, evaluation=False)

@@ -1,7 +1,9 @@
 """One device's run: what stops an area, and what never stops the fleet."""
 import pytest
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import fleet as _fleet
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import device as _fleet
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import settings
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import area_run as fortitoken_run
 
 PARAMS = {"host": "192.0.2.1", "port": 443, "access_token": "tok", "validate_certs": True, "ca_path": None,
           "use_ssl": True, "timeout": 5, "retries": 0, "vdom": "root"}
@@ -46,10 +48,10 @@ def test_an_unexpected_error_is_that_areas_error_and_the_next_area_runs(monkeypa
 ])
 def test_a_refusal_with_findings_is_for_a_human_not_an_error(monkeypatch, failed_step, error):
     dev = device()
-    dev.settings = _fleet.validate_settings({"fortitoken_license_codes": ["CODE"]}, ["fortitoken"])
+    dev.settings = settings.validate_settings({"fortitoken_license_codes": ["CODE"]}, ["fortitoken"])
     info = {"fortigate": {"fortitoken": {"tokens": [], "central_management": {}, "fortiguard": {}}}, "findings": []}
     answers = {"fortigate_info": info, "fortitoken_license": failed_step}
     monkeypatch.setattr(dev, "step", lambda module, args: answers[module])
-    remaining = _fleet.area_fortitoken(dev, dev.settings)
+    remaining = fortitoken_run.run(dev, dev.settings)
     assert bool(dev.record["errors"]) is error
     assert [f["id"] for f in remaining] == [f["id"] for f in failed_step.get("findings", [])]

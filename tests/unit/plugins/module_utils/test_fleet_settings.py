@@ -5,7 +5,8 @@ import pytest
 import yaml
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import fleet as _fleet
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import settings as _fleet
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import steps
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 ROLES = ("ftm_push", "fortitoken", "ems_connector", "api_access")
@@ -56,7 +57,7 @@ def test_bad_settings_name_the_variable(raw, field):
 
 
 def test_omitted_arguments_are_the_ones_a_role_would_omit():
-    assert _fleet._given({"a": "", "b": 0, "c": [], "d": None, "e": False, "f": "x", "g": 4433}) == \
+    assert steps.given({"a": "", "b": 0, "c": [], "d": None, "e": False, "f": "x", "g": 4433}) == \
         {"e": False, "f": "x", "g": 4433}
 
 

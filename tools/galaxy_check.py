@@ -17,14 +17,14 @@ import sys
 import tarfile
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 DIST = os.path.join(ROOT, ".cache", "dist")
 
 # Nothing under these may ship (galaxy.yml build_ignore keeps them out).
 FORBIDDEN_PREFIXES = (
     ".venv", ".build/", ".cache/", ".git/", ".ci/", ".pytest_cache/", ".hypothesis/", "benchmarks/",
-    "tests/emulator/", "tests/integration/", "tests/tools/", "fortifleet-report/", "docs/build/",
+    "tests/emulator/", "tests/integration/", "tools/", "fortifleet-report/", "docs/build/",
     "docs/temp-rst/", "context/",
 )
 FORBIDDEN_FILES = {"Makefile", "pytest.ini", "execution-environment.yml", ".ansible-lint", ".gitignore",

@@ -17,7 +17,7 @@ import tempfile
 
 import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 DIST = os.path.join(ROOT, ".cache", "dist")
 INPUT = os.path.join(ROOT, ".cache", "ee-input", "fortifleet-auth.tar.gz")

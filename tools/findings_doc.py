@@ -3,7 +3,7 @@
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = os.path.join(ROOT, "docs", "findings.md")
 
 
@@ -18,7 +18,7 @@ def render():
     areas, cat = catalogue()
     out = ["# Findings catalogue", "",
            "Every finding id that fortifleet.auth can emit (generated from the code by "
-           "`tests/tools/findings_doc.py`; a unit test keeps it in step). `{placeholders}` are filled in per "
+           "`tools/findings_doc.py`; a unit test keeps it in step). `{placeholders}` are filled in per "
            "device. *Auto-fix* says whether remediation fixes it without a human.", ""]
     for area in areas:
         ids = sorted(fid for fid, spec in cat.items() if spec["area"] == area)
@@ -39,6 +39,6 @@ if __name__ == "__main__":
     text = render()
     if sys.argv[1:] == ["--check"]:
         with open(DOC) as handle:
-            sys.exit(0 if handle.read() == text else "docs/findings.md is stale: run tests/tools/findings_doc.py")
+            sys.exit(0 if handle.read() == text else "docs/findings.md is stale: run tools/findings_doc.py")
     with open(DOC, "w") as handle:
         handle.write(text)

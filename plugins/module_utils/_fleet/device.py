@@ -1,0 +1,167 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fortifleet.auth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One device in a fleet run: its record, its module steps, its preflight and its areas.
+
+Internal API of fortifleet.auth: may change in any release.
+
+A device's run is a chain of the collection's own module calls (fortigate_info, ftm_push, fortitoken,
+fortitoken_license, ems_connector, api_user), each validated with that module's argument spec by the same
+run_task the action plugins use, on one shared client (one connection, cmdb reads shared until a write).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.fortifleet.auth.plugins.module_utils._api_access import api_user
+from ansible_collections.fortifleet.auth.plugins.module_utils._api_access import area_run as api_access_run
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import areas
+from ansible_collections.fortifleet.auth.plugins.module_utils._ems import area_run as ems_run
+from ansible_collections.fortifleet.auth.plugins.module_utils._ems import ems_connector
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.steps import AreaFailed
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import area_run as fortitoken_run
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken_license
+from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import area_run as ftm_push_run
+from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import ftm_push
+from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import TaskContext, module_name, run_task
+
+USABLE_STATES = ["ok", "forbidden"]
+PREFLIGHT_SUBSETS = ["api_access", "system"]
+
+# The modules a device's steps run, by module name.
+STEPS = dict((module_name(logic), logic) for logic in (
+    fortigate_info, ftm_push, fortitoken, fortitoken_license, ems_connector, api_user))
+
+# Role (the fleet's ``areas`` entry) -> what a fleet run does for it.
+AREA_RUNNERS = {"api_access": api_access_run.run, "ftm_push": ftm_push_run.run, "fortitoken": fortitoken_run.run,
+                "ems_connector": ems_run.run}
+
+
+def new_record(address, preflight=None):
+    """What a run records for one device (the report's input)."""
+    return {"address": address, "ran": True, "preflight": preflight or {}, "findings": [], "changes": [],
+            "errors": [], "notes": [], "diff": [], "warnings": []}
+
+
+class Device(object):
+    """One FortiGate in a run: its options, settings and what was found, changed and said."""
+
+    def __init__(self, name, params, settings, check_mode=False, diff=False):
+        self.name = name
+        self.params = params
+        self.settings = settings
+        self.check_mode = check_mode
+        self.diff = diff
+        self.record = new_record(params.get("host"))
+        self.no_log_values = set()
+        self.key_rotated = False
+        self.requests = {"sent": 0, "retried": 0}
+        self._base = TaskContext(params, check_mode=check_mode, diff=diff, label=name)
+
+    def client(self):
+        """One client (one HTTP connection) for every step with the task's own credential."""
+        if self._base.used_client is None:
+            self._base.client().share_reads()
+        return self._base.used_client
+
+    def step(self, module, args):
+        """Run one module's logic with these arguments on this device; returns its result dict."""
+        logic = STEPS[module]
+        params = dict((k, v) for k, v in self.params.items() if k in logic.ARGUMENT_SPEC and v is not None)
+        params.update(args)
+        # A step with another credential (the diagnostic token) gets a client of its own.
+        shared = params.get("access_token") == self.params.get("access_token")
+        result, no_log_values = run_task(logic, params, check_mode=self.check_mode, diff=self.diff, label=self.name,
+                                         client=self.client() if shared else None)
+        self.no_log_values.update(no_log_values)
+        if not shared and result.get("requests"):
+            self.requests["sent"] += result["requests"]["sent"]
+            self.requests["retried"] += result["requests"]["retried"]
+        for warning in result.get("warnings", []):
+            self.warn(warning)
+        # The engine's diff headers already name the object and the device.
+        diffs = result.get("diff") or []
+        self.record["diff"].extend(diffs if isinstance(diffs, list) else [diffs])
+        return result
+
+    def warn(self, message):
+        if message not in self.record["warnings"]:
+            self.record["warnings"].append(message)
+
+    def note(self, message):
+        self.record["notes"].append("%s: %s" % (self.name, message))
+
+    def error(self, area, message):
+        self.record["errors"].append("%s: %s" % (area, message))
+
+    def human_notes(self, findings, area=None):
+        for f in findings:
+            if not f.get("auto_fix") and (area is None or f.get("area") == area):
+                self.note("%s: %s -> %s" % (f.get("id"), f.get("summary"), f.get("remediation")))
+
+    def finish(self):
+        client = self._base.used_client
+        if client is not None:
+            self.requests["sent"] += client.requests_sent
+            self.requests["retried"] += client.retries_done
+        for warning in self._base.warnings:
+            self.warn(warning)
+        self.record["requests"] = dict(self.requests)
+        return self.record
+
+
+def preflight(device, usable_states, subsets=None):
+    """Probe API access and read the system facts; True when the device stays in the run."""
+    info = device.step("fortigate_info", {"gather_subset": list(subsets or PREFLIGHT_SUBSETS)})
+    facts = info.get("fortigate") or {}
+    access = (facts.get("api_access") or {}).get("status", "ok")
+    if info.get("failed"):
+        access = "error"
+        device.error("preflight", info.get("msg") or "failed")
+    device.record["preflight"] = {
+        "access": access, "version": facts.get("version"), "serial": facts.get("serial"),
+        "system": facts.get("system") or {}, "api_access": facts.get("api_access") or {},
+        "requests": info.get("requests") or {},
+    }
+    device.record["findings"].extend(info.get("findings") or [])
+    return access in usable_states
+
+
+def run_device(device, roles, run_preflight=True, usable_states=None, preflight_subsets=None):
+    """Preflight, then each area (by role name); a failed area is recorded and the next one runs. Returns the
+    record."""
+    started = time.time()
+    try:
+        if run_preflight and not preflight(device, usable_states or USABLE_STATES, preflight_subsets):
+            device.record["skipped_areas"] = list(roles)
+            return device.finish()
+        for index, role in enumerate(roles):
+            try:
+                remaining = AREA_RUNNERS[role](device, device.settings)
+            except (AreaFailed, err.FortiFleetError) as exc:
+                device.error(role, str(exc))
+                continue
+            except Exception as exc:  # pylint: disable=broad-except
+                # A bug on one device must not cost the other devices of the fleet their run.
+                device.error(role, "internal error, please report it: %s: %s" % (type(exc).__name__, exc))
+                continue
+            device.record["findings"].extend(remaining)
+            device.human_notes(remaining, area=areas.of_role(role))
+            left = list(roles[index + 1:])
+            if device.key_rotated and left:
+                # The task's token is now refused: every further request would be a failed key attempt, and
+                # three in 60 s lock the controller out (facts §7).
+                device.record["skipped_areas"] = left
+                device.note("the api-user's key was rotated, so %s did not run: put the new key (in the key "
+                            "file) into the inventory and run again." % ", ".join(left))
+                break
+        return device.finish()
+    finally:
+        device.record["seconds"] = round(time.time() - started, 3)

@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fortifleet.auth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What an area's fleet run (``_<area>/area_run.py``) uses to chain module steps on one device.
+
+Internal API of fortifleet.auth: may change in any release.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Keys of a step's result that describe a FortiToken change (copied into the record's changes).
+CHANGE_KEYS = ("added", "imported", "reimported", "activated", "provisioned", "bindings")
+
+
+class AreaFailed(Exception):
+    """A step whose failure ends its area (the role would have gone to its rescue)."""
+
+
+def must(result):
+    """The step's result, or AreaFailed when it failed."""
+    if result.get("failed"):
+        raise AreaFailed(result.get("msg") or "failed")
+    return result
+
+
+def given(args):
+    """Module arguments without the ones the role would 'omit' (empty strings, zero ports, empty lists)."""
+    return dict((k, v) for k, v in args.items() if v not in (None, "", 0, []) or isinstance(v, bool))
+
+
+def info(device, subsets, **extra):
+    """fortigate_info for these subsets on the device; AreaFailed when it fails."""
+    return must(device.step("fortigate_info", dict(gather_subset=subsets, **given(extra))))
+
+
+def ids(findings):
+    return [f.get("id") for f in findings or []]
+
+
+def record_change(device, area, obj, result, **extra):
+    """Add a config change of a step to the device's record."""
+    change = {"area": area, "object": obj, "changed_keys": result.get("changed_keys") or [],
+              "check_mode": device.check_mode}
+    change.update(extra)
+    device.record["changes"].append(change)

@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fortifleet.auth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What a fleet run does for FortiTokens on one device (role fortifleet.auth.fortitoken).
+
+Internal API of fortifleet.auth: may change in any release.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.steps import CHANGE_KEYS, given, info, must
+
+SERIAL_IN_TEXT = re.compile(r"FTK[A-Z0-9]+")
+
+
+def plan(facts, findings):
+    managed = (facts.get("central_management") or {}).get("managed_by_fortimanager")
+    migrated = []
+    for f in findings:
+        if f.get("id") == "FORTITOKEN_MIGRATED":
+            found = SERIAL_IN_TEXT.search(f.get("summary") or "")
+            if found:
+                migrated.append(found.group(0))
+    to_activate = [t.get("serial") for t in facts.get("tokens") or []
+                   if t.get("type") != "hardware" and t.get("bound_to")]
+    return managed, migrated, to_activate
+
+
+def run(device, s):
+    """Diagnose, import licences, re-import migrated tokens, activate bound ones, diagnose again."""
+    before = info(device, ["fortitoken"])
+    facts = before["fortigate"].get("fortitoken") or {}
+    managed, migrated, to_activate = plan(facts, before["findings"])
+    allow_fmg = s["fortitoken_allow_fortimanager_managed"]
+    go = (s["fortitoken_remediate"] and (not managed or allow_fmg)
+          and (facts.get("fortiguard") or {}).get("reachable") is not False)
+    if managed and not allow_fmg:
+        device.note("managed by FortiManager %s: FortiTokens come from FortiManager, so nothing is activated or "
+                    "imported here." % (facts.get("central_management") or {}).get("fmg"))
+    steps, trial = [], {}
+    if go:
+        for code in s["fortitoken_license_codes"]:
+            steps.append(device.step("fortitoken_license", dict(
+                license_code=code, memory_file=s["fortitoken_memory_file"], allow_fortimanager_managed=allow_fmg)))
+        if s["fortitoken_import_trial"]:
+            trial = must(device.step("fortitoken_license", dict(trial=True, allow_fortimanager_managed=allow_fmg)))
+        if s["fortitoken_reimport_migrated"] and migrated:
+            steps.append(device.step("fortitoken", given(dict(
+                serials=migrated, state="reimported", license_code=s["fortitoken_reimport_license_code"],
+                send_activation=s["fortitoken_send_activation"], allow_fortimanager_managed=allow_fmg))))
+        if s["fortitoken_activate"] and to_activate:
+            steps.append(device.step("fortitoken", dict(
+                serials=to_activate, state="active", send_activation=s["fortitoken_send_activation"],
+                allow_fortimanager_managed=allow_fmg)))
+    changed = trial.get("changed") or any(step.get("changed") for step in steps)
+    after = info(device, ["fortitoken"]) if changed and not device.check_mode else before
+    for step in steps:
+        # A refused licence or token comes back as findings for a human; only a failure without a
+        # finding is an error of the run (the role tolerated these steps the same way).
+        if step.get("failed") and not step.get("findings"):
+            device.error("fortitoken", step.get("msg") or "failed")
+        if step.get("changed"):
+            change = dict((k, step[k]) for k in CHANGE_KEYS if k in step)
+            change.update(area="fortitoken", check_mode=device.check_mode)
+            device.record["changes"].append(change)
+    return after["findings"] + [f for step in steps for f in step.get("findings") or []]
