@@ -1,49 +1,11 @@
-import copy
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.client import Response
 
-
-class MemoryClient(object):
-    """An in-memory FortiOS cmdb with the client's interface; records writes."""
-
-    label = "fgt-test"
-
-    def __init__(self, objects=None, apply_writes=True):
-        self.objects = copy.deepcopy(objects or {})
-        self.writes = []
-        self.apply_writes = apply_writes
-
-    def _key(self, path, mkey):
-        return (path, mkey)
-
-    def get(self, path, mkey=None, scope=None, params=None, api="cmdb"):
-        if mkey is None and (path, None) in self.objects:
-            return Response({"results": copy.deepcopy(self.objects[(path, None)])}, 200)
-        if mkey is None:
-            rows = [copy.deepcopy(v) for (p, k), v in sorted(self.objects.items(), key=str) if p == path]
-            return Response({"results": rows}, 200)
-        if (path, mkey) not in self.objects:
-            raise err.NotFoundError("read", path, self.label, "HTTP 404", status=404)
-        return Response({"results": [dict(copy.deepcopy(self.objects[(path, mkey)]), q_origin_key=mkey)]}, 200)
-
-    def put(self, path, body, mkey=None, scope=None, headers=None):
-        self.writes.append(("PUT", path, mkey, body))
-        if self.apply_writes:
-            self.objects[(path, mkey)].update(copy.deepcopy(body))
-
-    def post(self, path, body, scope=None, headers=None):
-        self.writes.append(("POST", path, None, body))
-        self.objects[(path, body["name"])] = copy.deepcopy(body)
-
-    def delete(self, path, mkey, scope=None, headers=None):
-        self.writes.append(("DELETE", path, mkey, None))
-        del self.objects[(path, mkey)]
+from .memory_client import MemoryClient
 
 
 FTM = engine.ObjectSpec("system/ftm-push")

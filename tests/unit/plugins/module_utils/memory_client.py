@@ -1,0 +1,132 @@
+"""An in-memory FortiGate behind the client's interface, for fast tests of every area's logic.
+
+cmdb objects live in ``objects`` keyed by (path, mkey) (mkey None for a singleton); monitor answers in
+``monitor`` keyed by path (a value, or a callable(params) -> value); monitor actions (POST) call ``actions[path]``
+(a callable(client, body) -> results) and are recorded in ``calls``. Every write is recorded in ``writes`` as
+(method, path, mkey, body). ``fail`` injects failures: (method, path, mkey) -> an exception raised on that request
+(a list of exceptions is consumed one per request).
+"""
+import contextlib
+import copy
+
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.client import Response
+
+
+def not_found(path, label="fgt-test"):
+    return err.NotFoundError("read", path, label, "HTTP 404", status=404)
+
+
+def refused(action, path, detail="HTTP 500; FortiOS error -1", label="fgt-test", code=-1, cli_error=None):
+    return err.DeviceRefusedError(action, path, label, detail, status=500, error_code=code, cli_error=cli_error)
+
+
+class MemoryClient(object):
+    """An in-memory FortiOS with the client's interface; records writes."""
+
+    label = "fgt-test"
+
+    def __init__(self, objects=None, apply_writes=True, monitor=None, actions=None, version="7.4.4",
+                 serial="FGVM01TEST", mkeys=None):
+        self.objects = copy.deepcopy(objects or {})
+        self.writes = []
+        self.calls = []
+        self.apply_writes = apply_writes
+        self.monitor = dict(monitor or {})
+        self.actions = dict(actions or {})
+        self.fail = {}
+        # The key field of each table, for POSTs (default: name).
+        self.mkeys = dict({"user/fortitoken": "serial-number", "endpoint-control/fctems": "name"}, **(mkeys or {}))
+        self.device = {"version": "v%s" % version, "serial": serial, "build": 1}
+        self.requests_sent = 0
+        self.retries_done = 0
+        self.admin_password = None
+
+    # -- failure injection -------------------------------------------------------------------
+    def _maybe_fail(self, method, path, mkey=None):
+        for key in ((method, path, mkey), (method, path, None)):
+            if key in self.fail:
+                outcome = self.fail[key]
+                if isinstance(outcome, list):
+                    if not outcome:
+                        continue
+                    outcome = outcome.pop(0)
+                    if outcome is None:
+                        return
+                raise outcome
+
+    # -- the client's interface ---------------------------------------------------------------
+    def share_reads(self):
+        return self
+
+    @contextlib.contextmanager
+    def read_only(self):
+        yield self
+
+    def admin_headers_if_required(self):
+        return None
+
+    def get(self, path, mkey=None, scope=None, params=None, api="cmdb"):
+        self.requests_sent += 1
+        self._maybe_fail("GET", path, mkey)
+        if api == "monitor":
+            if path not in self.monitor:
+                raise not_found(path, self.label)
+            answer = self.monitor[path]
+            answer = answer(params or {}) if callable(answer) else copy.deepcopy(answer)
+            return Response({"results": answer, "version": self.device["version"], "serial": self.device["serial"]},
+                            200)
+        if mkey is None and (path, None) in self.objects:
+            return Response({"results": copy.deepcopy(self.objects[(path, None)])}, 200)
+        if mkey is None:
+            rows = [copy.deepcopy(v) for (p, k), v in sorted(self.objects.items(), key=str) if p == path]
+            return Response({"results": rows}, 200)
+        if (path, mkey) not in self.objects:
+            raise not_found(path, self.label)
+        return Response({"results": [dict(copy.deepcopy(self.objects[(path, mkey)]), q_origin_key=mkey)]}, 200)
+
+    def put(self, path, body, mkey=None, scope=None, headers=None):
+        self.requests_sent += 1
+        self._maybe_fail("PUT", path, mkey)
+        self.writes.append(("PUT", path, mkey, body))
+        if self.apply_writes:
+            self.objects[(path, mkey)].update(copy.deepcopy(body))
+        return Response({"status": "success"}, 200)
+
+    def post(self, path, body, scope=None, headers=None):
+        self.requests_sent += 1
+        key = body.get(self.mkeys.get(path, "name"))
+        self._maybe_fail("POST", path, key)
+        self.writes.append(("POST", path, None, body))
+        if self.apply_writes:
+            self.objects[(path, key)] = copy.deepcopy(body)
+        return Response({"status": "success"}, 200)
+
+    def delete(self, path, mkey, scope=None, headers=None):
+        self.requests_sent += 1
+        self._maybe_fail("DELETE", path, mkey)
+        self.writes.append(("DELETE", path, mkey, None))
+        if self.apply_writes:
+            self.objects.pop((path, mkey), None)
+        return Response({"status": "success"}, 200)
+
+    def action(self, path, body=None, scope=None, headers=None):
+        self.requests_sent += 1
+        self.calls.append((path, copy.deepcopy(body)))
+        self._maybe_fail("ACTION", path)
+        handler = self.actions.get(path)
+        results = handler(self, body or {}) if handler else {}
+        return Response({"status": "success", "results": results}, 200)
+
+
+def context(client, params=None, check_mode=False, diff=False, spec=None):
+    """A TaskContext for a module's logic, on this client, with the spec's defaults filled in."""
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import TaskContext
+
+    values = dict({"host": "192.0.2.1"}, **(params or {}))
+    if spec is not None:
+        checked = ArgumentSpecValidator(spec).validate(values)
+        assert not checked.error_messages, checked.error_messages
+        values = checked.validated_parameters
+    return TaskContext(values, check_mode=check_mode, diff=diff, label=client.label, client=client)
