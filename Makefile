@@ -44,6 +44,7 @@ test: setup
 
 pytest: setup
 	@echo "== $@ started $$(date +%T)"
+	$(BIN)/python tools/role_settings.py --check
 	$(BIN)/python -m pytest tests/unit tests/emulator/tests tests/integration
 
 gates: lint galaxy docs-lint changelog-lint ee docs sanity units

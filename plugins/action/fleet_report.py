@@ -2,13 +2,47 @@
 # Copyright: (c) 2026, fortifleet.auth contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Runs fortifleet.auth.fleet_report in the controller."""
+"""Runs fortifleet.auth.fleet_report in the controller.
+
+With ``devices`` (inventory host names), each device's input and the secrets to redact are read here from the
+inventory: the fleet task's record or the roles' facts (_report.model.device_input), and the values of every
+variable whose option is no_log (_fleet.fleet.secret_variables).
+"""
 
 from __future__ import annotations
 
+import os
+
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.fleet import secret_variables
 from ansible_collections.fortifleet.auth.plugins.module_utils._report import fleet_report as logic
+from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import device_input
 from ansible_collections.fortifleet.auth.plugins.plugin_utils._launcher import FortiFleetAction
+
+# The access token's fallback (argspec env_fallback): a secret too when the inventory has none.
+TOKEN_ENV = "FORTIOS_ACCESS_TOKEN"
 
 
 class ActionModule(FortiFleetAction):
     LOGIC = logic
+
+    def _connection_args(self, task_vars):
+        args = dict(self._task.args)
+        names = args.pop("devices", None)
+        if names is None:
+            return args
+        hostvars = task_vars.get("hostvars") or {}
+        hosts, secrets = {}, set(args.get("redact") or [])
+        for name in self._templar.template(names):
+            host_vars = hostvars[name] if name in hostvars else {}
+
+            def get(var, host_vars=host_vars):
+                return self._var(host_vars, var)
+
+            hosts[name] = device_input(name, get)
+            for var in secret_variables():
+                value = get(var)
+                secrets.update(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str) and v)
+        if os.environ.get(TOKEN_ENV):
+            secrets.add(os.environ[TOKEN_ENV])
+        args.update(hosts=hosts, redact=sorted(secrets))
+        return args

@@ -57,6 +57,14 @@ options:
       - The area roles set this to V(false) because the C(fortifleet.auth.preflight) role ran before them.
     type: bool
     default: true
+  preflight_subsets:
+    description:
+      - The M(fortifleet.auth.fortigate_info) subsets the preflight reads (the C(fortifleet.auth.preflight) role passes
+        its C(preflight_subsets)).
+    type: list
+    elements: str
+    default: [api_access, system]
+    choices: [api_access, system, ftm_push, fortitoken, ems]
   usable_states:
     description:
       - API access states with which a device stays in the run after the preflight.

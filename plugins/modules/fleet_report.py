@@ -26,8 +26,17 @@ options:
   hosts:
     description:
       - Device name to a dict with C(preflight), C(findings), C(changes), C(errors), C(address) and C(ran).
+      - Exactly one of O(hosts) and O(devices) is required.
     type: dict
-    required: true
+  devices:
+    description:
+      - Inventory host names. The action plugin reads each device's record from the inventory (its
+        C(fortifleet_result), or the C(fortifleet_preflight), C(fortifleet_findings), C(fortifleet_changes) and
+        C(fortifleet_errors) facts the roles recorded) and adds the values of every secret variable (access tokens,
+        admin passwords, licence codes, that is the variables of the collection's C(no_log) options) to O(redact).
+      - Resolved by the action plugin (also with C(fortifleet_execution=module)); without it, give O(hosts).
+    type: list
+    elements: str
   report_dir:
     description: Directory for the report files (created when missing).
     type: path

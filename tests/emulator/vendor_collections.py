@@ -30,7 +30,7 @@ from pathlib import Path
 
 ANSIBLE_VERSION = "12.3.0"
 # An older release for one check only: fortinet.fortios 2.3.8 still puts the token in the URL
-# (?access_token=, facts §7), which FortiOS 7.4.5+ refuses by default.
+# (?access_token=, fortios-api.md §7), which FortiOS 7.4.5+ refuses by default.
 LEGACY_ANSIBLE_VERSION = "10.7.0"
 COLLECTIONS = ("fortinet/fortios", "ansible/netcommon", "ansible/utils")
 EXIT_DOWNLOAD_FAILED = 3

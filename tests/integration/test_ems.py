@@ -8,7 +8,7 @@ import pytest
 from .conftest import fleet_fixture, fresh
 from .harness import run_playbook
 
-VERSIONS = ["7.0.7", "7.4.8"]  # facts §3: fctems keyed by name up to 7.0.7, by ems-id from 7.0.8/7.2.1
+VERSIONS = ["7.0.7", "7.4.8"]  # fortios-api.md §3: fctems keyed by name up to 7.0.7, by ems-id from 7.0.8/7.2.1
 DIAG = """
 - fortifleet.auth.fortigate_info:
     gather_subset: [ems]
@@ -207,7 +207,7 @@ def test_wait_returns_authorized_after_ems_side_approval(eemu, tmp_path, version
 def test_eval_license_times_out_with_the_evaluation_explanation(eemu, tmp_path, version):
     name = host(eemu, version)
     eemu.set_scenario("ems-eval-license", name=name)
-    eemu.approve_ems(name)  # even approved on the EMS side it stays unauthorized (ts C5)
+    eemu.approve_ems(name)  # even approved on the EMS side it stays unauthorized (troubleshooting.md C5)
     eemu.clear_audit()
     started = time.time()
     run = run_playbook(tmp_path, eemu.inventory, connector(["wait_for_authorization: true",
@@ -264,7 +264,7 @@ def test_new_entry_needs_a_server_and_free_slots_run_out(eemu, tmp_path):
     run = run_playbook(tmp_path, eemu.inventory, "- fortifleet.auth.ems_connector:\n    name: nowhere\n"
                                                  "  register: out\n", args=["--limit", name])
     assert run.results[name]["failed"] and "'server'" in run.results[name]["msg"]
-    for ems_id in range(2, 8):  # 7.4.8: ems-id 1-7 (facts §3)
+    for ems_id in range(2, 8):  # 7.4.8: ems-id 1-7 (fortios-api.md §3)
         eemu.set_config(name, "endpoint-control/fctems", {"name": "ems%02d" % ems_id, "server": "10.0.0.%d" % ems_id},
                         mkey=str(ems_id))
     eemu.clear_audit()

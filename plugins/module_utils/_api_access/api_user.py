@@ -37,7 +37,7 @@ ARGUMENT_SPEC = with_connection(dict(
 ))
 MODULE_KWARGS = {}
 
-# facts §4 field limits.
+# fortios-api.md §4 field limits.
 _LIMITS = {"name": 35, "accprofile": 35, "vdoms": 79, "cors_allow_origin": 269, "comments": 255}
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.@-]+$")
 
@@ -147,7 +147,7 @@ def rotate_key(ctx, client, name):
                 method=exc.method, path=exc.path, error_code=exc.error_code, cli_error=exc.cli_error)
         raise
     results = answer.results if isinstance(answer.results, dict) else {}
-    # facts §5: clients read results.access_token; the schema text names api_key.
+    # fortios-api.md §5: clients read results.access_token; the schema text names api_key.
     key = results.get("access_token") or results.get("api_key") or results.get("api-key")
     if not key:
         raise err.AmbiguousResultError(

@@ -7,11 +7,11 @@
 Internal API of fortifleet.auth: may change in any release.
 
 The probe sends the token once. A 401 is never followed by another attempt
-with that token (facts §7: 3 failed key attempts in 60 s lock the source out),
+with that token (fortios-api.md §7: 3 failed key attempts in 60 s lock the source out),
 and nothing else is read from a device whose access is not ``ok``.
 
 FortiOS answers a wrong token and an untrusted source with the same HTML 401
-(facts §7), so a trusthost mismatch can only be told apart with a second,
+(fortios-api.md §7), so a trusthost mismatch can only be told apart with a second,
 working credential (``diagnostic_access_token``) that can read the api-user's
 trusthost list.
 """
@@ -52,7 +52,7 @@ STATUS_FINDING = {
     "timeout": "API_UNREACHABLE",
 }
 
-# One cheap read per permission group the collection's roles need (facts §5 access groups).
+# One cheap read per permission group the collection's roles need (fortios-api.md §5 access groups).
 AREA_PROBES = [
     ("sysgrp", "ftm-push and api-users", "cmdb", "system/ftm-push", "global"),
     ("authgrp", "FortiTokens", "monitor", "user/fortitoken", None),

@@ -9,7 +9,7 @@ Internal API of fortifleet.auth: may change in any release.
 ``plan`` decides what would change; ``ensure_present`` and ``ensure_absent``
 use it in check mode and in real runs alike, so ``--check`` predicts exactly
 what a real run does. ``changed`` never comes from FortiOS ``revision_changed``
-(old firmware lacks it and it hides no-op PUTs; style §12).
+(old firmware lacks it and it hides no-op PUTs).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,7 +21,7 @@ import json
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 
-# Keys FortiOS adds to every answer that are not configuration (facts §6 / C check mode).
+# Keys FortiOS adds to every answer that are not configuration (fortios-api.md §6 / C check mode).
 SERVER_ADDED_KEYS = frozenset(["q_origin_key"])
 SECRET_PLACEHOLDER = "<hidden>"
 
@@ -100,7 +100,7 @@ def masked(spec, obj):
 
 
 def build_diff(spec, current, desired, label):
-    """Before/after of just the keys the user supplied (the peer diffs whole objects: style §12)."""
+    """Before/after of just the keys the user supplied (the vendor collection diffs whole objects, which buries the change)."""
     keys = sorted(desired)
     before = dict((k, (current or {}).get(k)) for k in keys) if current is not None else {}
     after = dict((k, desired[k]) for k in keys)

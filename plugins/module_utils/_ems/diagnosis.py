@@ -6,7 +6,7 @@
 
 Internal API of fortifleet.auth: may change in any release.
 
-Facts: fortios-api-facts.md §3 and §5, troubleshooting-facts.md section C.
+Facts: fortios-api.md §3 and §5, troubleshooting.md C.
 The user names an entry by ``name`` everywhere; whether the device keys the
 table by ``name`` (up to 7.0.7) or by ``ems-id`` (7.0.8+/7.2.1+) is hidden here.
 """
@@ -27,21 +27,21 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions 
 
 PATH = "endpoint-control/fctems"
 MONITOR = "endpoint-control/ems/"
-NAME_MAX = 35  # facts §3: name, max 35
-SERVER_MAX = 255  # facts §3: server, max 255, "FQDN or IPv4"
-INTERFACE_MAX = 15  # facts §3: interface, max 15
-VERIFYING_CA_MAX = 79  # facts §3: verifying-ca, max 79
-MISMATCHED_SN = "mismatched-ems-sn"  # facts §3 / ts C2: dirty-reason
+NAME_MAX = 35  # fortios-api.md §3: name, max 35
+SERVER_MAX = 255  # fortios-api.md §3: server, max 255, "FQDN or IPv4"
+INTERFACE_MAX = 15  # fortios-api.md §3: interface, max 15
+VERIFYING_CA_MAX = 79  # fortios-api.md §3: verifying-ca, max 79
+MISMATCHED_SN = "mismatched-ems-sn"  # fortios-api.md §3 / troubleshooting.md C2: dirty-reason
 UNSET_IP = "0.0.0.0"
 CA_SPEC = engine.ObjectSpec("certificate/ca", mkey="name")
 IFACE_SPEC = engine.ObjectSpec("system/interface", mkey="name")
 BAD_NAME_CHARS = "\r\n\t\"'\\/"
 _HEX = re.compile(r"^[0-9A-F]+$")
 _FP_PREFIX = re.compile(r"^(sha-?(1|256))?\s*(fingerprint)?\s*[:=]?\s*", re.IGNORECASE)
-# ts C4 / facts §3 (COMM 358457): the fcnacd text for a CN problem is "has verifying CN but not CA CN".
+# troubleshooting.md C4 / fortios-api.md §3 (COMM 358457): the fcnacd text for a CN problem is "has verifying CN but not CA CN".
 _CN_TEXTS = ("verifying cn", "ca cn", "common name", "certificate not authorized")
 _UNTRUSTED_TEXTS = ("not signed by any known ca", "cannot be authenticated with installed ca")
-# ts C1 / C4: "Administration > Fabric Devices"; EMS 7.2.6+ docs: "Fabric & Connectors > Fabric Devices".
+# troubleshooting.md C1 / C4: "Administration > Fabric Devices"; EMS 7.2.6+ docs: "Fabric & Connectors > Fabric Devices".
 EMS_FABRIC_PATH = ("Administration > Fabric Devices (on newer EMS releases, e.g. 7.2.6 and later: "
                    "Fabric & Connectors > Fabric Devices)")
 
@@ -51,9 +51,9 @@ def _canonical_server(value):
 
 
 def table_spec(version):
-    """The fctems table as this release keys it (facts §3).
+    """The fctems table as this release keys it (fortios-api.md §3).
 
-    The base table is global (fctems-override is its per-VDOM copy, 7.4.0+, facts §3); that it needs
+    The base table is global (fctems-override is its per-VDOM copy, 7.4.0+, fortios-api.md §3); that it needs
     ?global=1 in multi-VDOM mode is UNCONFIRMED, and the global scope also works without VDOMs.
     """
     mkey = "ems-id" if behaviour("fctems_keyed_by_ems_id", version) else "name"
@@ -138,7 +138,7 @@ def normalise_fingerprint(value):
 
 
 def valid_server(value):
-    """An IPv4 address other than 0.0.0.0 or an FQDN (facts §3: "FQDN or IPv4", max 255)."""
+    """An IPv4 address other than 0.0.0.0 or an FQDN (fortios-api.md §3: "FQDN or IPv4", max 255)."""
     text = str(value or "")
     if net.is_ipv4(text):
         return text != UNSET_IP
@@ -146,7 +146,7 @@ def valid_server(value):
 
 
 def in_use(row):
-    """Whether an fctems row holds an entry (ems-id releases may keep empty rows, facts §3 UNCONFIRMED)."""
+    """Whether an fctems row holds an entry (ems-id releases may keep empty rows, fortios-api.md §3 UNCONFIRMED)."""
     return bool(_text(row.get("server")) or _text(row.get("name")))
 
 
@@ -176,14 +176,14 @@ def find_entry(rows, name, version):
 
 
 def monitor_params(version, key, name):
-    """facts §5: the EMS monitor calls take ``ems_id`` (int) on 7.0.8+/7.2.1+ and ``ems_name`` before."""
+    """fortios-api.md §5: the EMS monitor calls take ``ems_id`` (int) on 7.0.8+/7.2.1+ and ``ems_name`` before."""
     if behaviour("ems_monitor_takes_ems_id", version):
         return {"ems_id": int(key)}
     return {"ems_name": name}
 
 
 def reference(version, key, name):
-    """How the FortiGate CLI names the entry (execute fctems verify <ems-id|name>, facts §3)."""
+    """How the FortiGate CLI names the entry (execute fctems verify <ems-id|name>, fortios-api.md §3)."""
     return str(key) if behaviour("fctems_keyed_by_ems_id", version) else name
 
 
@@ -224,7 +224,7 @@ def _int_or_none(value):
 
 def parse_status(results, params=None):
     """Connection and authorization of one entry from monitor ems/status (result names are the emulator's,
-    read defensively: facts §5 documents the endpoint but not its fields)."""
+    read defensively: fortios-api.md §5 documents the endpoint but not its fields)."""
     row = _one(results, params or {})
     connection = _low(row.get("connection") or row.get("connection_status") or row.get("status"))
     connected = _bool(row.get("connected"))
@@ -237,7 +237,7 @@ def parse_status(results, params=None):
     code = _int_or_none(row.get("error_code"))
     message = _text(row.get("error_message") or row.get("error"))
     if authorized is None and (code == -8 or "authentication failed" in message.lower()):
-        authorized = False  # ts C4: -8 "EMS server connection failed. Authentication failed"
+        authorized = False  # troubleshooting.md C4: -8 "EMS server connection failed. Authentication failed"
     rest = row.get("last_rest_error") if isinstance(row.get("last_rest_error"), dict) else None
     return {"connected": connected, "connection": connection or None, "authorized": authorized,
             "authorization": authorization or ("authorized" if authorized else None),
@@ -266,14 +266,14 @@ def _mentions(texts, needles):
 
 
 def entry_enabled(row, version):
-    # facts §3: name-keyed releases have no status field; such an entry is active while it exists.
+    # fortios-api.md §3: name-keyed releases have no status field; such an entry is active while it exists.
     if not field_supported(PATH, "status", version):
         return True
     return _low(row.get("status")) == "enable"
 
 
 def classify(entry, evaluation=False):
-    """Finding ids for one configured entry (facts: ts C1-C6), most fundamental first."""
+    """Finding ids for one configured entry (troubleshooting.md C1-C6), most fundamental first."""
     if not entry["enabled"]:
         return ["EMS_DISABLED"]
     status, cert = entry["state"], entry["certificate"]
@@ -283,7 +283,7 @@ def classify(entry, evaluation=False):
         ids.append("EMS_SERIAL_MISMATCH")
     cloud_license = entry.get("cloud") and (status.get("error_code") == -7 or _mentions(texts, ("license expired",)))
     if cloud_license:
-        ids.append("EMS_CLOUD_LICENSE_CHECK")  # ts C4/C6: -7 "License expired"
+        ids.append("EMS_CLOUD_LICENSE_CHECK")  # troubleshooting.md C4/C6: -7 "License expired"
     cn = _mentions(texts, _CN_TEXTS)
     untrusted = not cn and (cert.get("error_code") == -4 or status.get("error_code") == -4
                             or _mentions(texts, _UNTRUSTED_TEXTS)
@@ -291,7 +291,7 @@ def classify(entry, evaluation=False):
     if cn:
         ids.append("EMS_CERT_CN_MISMATCH")
     elif untrusted:
-        ids.append("EMS_CERT_UNTRUSTED")  # ts C4: -4 "not signed by any known CA"
+        ids.append("EMS_CERT_UNTRUSTED")  # troubleshooting.md C4: -4 "not signed by any known CA"
     connected = status.get("connected")
     if connected is False and not (cn or untrusted or cloud_license):
         ids.append("EMS_UNREACHABLE")
@@ -299,9 +299,9 @@ def classify(entry, evaluation=False):
         if cert.get("verified") is False and not (cn or untrusted):
             ids.append("EMS_CERT_NOT_VERIFIED")
         if status.get("authorized") is False:
-            ids.append("EMS_NOT_AUTHORIZED")  # ts C1/C4: Connected + Not Authorized, -8, 401
+            ids.append("EMS_NOT_AUTHORIZED")  # troubleshooting.md C1/C4: Connected + Not Authorized, -8, 401
             if evaluation:
-                ids.append("EMS_EVAL_LICENSE")  # ts C5 (cause UNCONFIRMED)
+                ids.append("EMS_EVAL_LICENSE")  # troubleshooting.md C5 (cause UNCONFIRMED)
     return ids
 
 
@@ -344,7 +344,7 @@ def read_status(client, version, key, name):
 
 def read_cert_status(client, version, key, name):
     params = monitor_params(version, key, name)
-    query = dict(params, with_cert=1)  # facts §5: details only when a known CA authenticates the certificate
+    query = dict(params, with_cert=1)  # fortios-api.md §5: details only when a known CA authenticates the certificate
     try:
         return parse_cert_status(client.get(MONITOR + "cert-status", api="monitor", params=query).results, params)
     except err.NotFoundError:
@@ -367,7 +367,7 @@ def describe_entry(client, version, spec, row):
         "interface_select_method": row.get("interface-select-method"), "interface": row.get("interface"),
         "source_ip": row.get("source-ip"),
         "cloud": _low(row.get("fortinetone-cloud-authentication")) == "enable",
-        # ts C6: whether an access key is set (never its value)
+        # troubleshooting.md C6: whether an access key is set (never its value)
         "cloud_access_key_set": bool(_text(row.get("cloud-authentication-access-key"))),
         "state": parse_status({}), "certificate": parse_cert_status({}),
     }

@@ -6,7 +6,7 @@
 
 Internal API of fortifleet.auth: may change in any release.
 
-Facts: fortios-api-facts.md §3 and §5, troubleshooting-facts.md section C.
+Facts: fortios-api.md §3 and §5, troubleshooting.md C.
 The user names an entry by ``name`` everywhere; whether the device keys the
 table by ``name`` (up to 7.0.7) or by ``ems-id`` (7.0.8+/7.2.1+) is hidden here.
 """
@@ -113,7 +113,7 @@ def validate_for_device(client, params, version, exists):
                              % (version, first_version_with(PATH, "status")))
     ca = params.get("verifying_ca")
     if ca is not None and ca not in _names(client, CA_SPEC):
-        # facts §3: verifying-ca is a datasource of certificate.ca.name
+        # fortios-api.md §3: verifying-ca is a datasource of certificate.ca.name
         raise err.InputError("verifying_ca", "CA certificate '%s' does not exist on the device (certificate/ca)" % ca,
                              "Import the EMS CA chain first (System > Certificates > Import > CA Certificate).")
     iface = params.get("interface")
@@ -125,7 +125,7 @@ def desired_config(params, version, row):
     """The fctems keys to ensure (hyphenated), as this version names them."""
     desired = {}
     if behaviour("fctems_keyed_by_ems_id", version):
-        desired["name"] = params["name"]  # an ordinary attribute on ems-id releases (facts §3)
+        desired["name"] = params["name"]  # an ordinary attribute on ems-id releases (fortios-api.md §3)
     for option, field in (("server", "server"), ("https_port", "https-port"), ("trust_ca_cn", "trust-ca-cn"),
                           ("verifying_ca", "verifying-ca"), ("source_ip", "source-ip")):
         if params.get(option) is not None:
@@ -133,7 +133,7 @@ def desired_config(params, version, row):
     if field_supported(PATH, "status", version):
         status = params.get("status")
         if status is None and (row is None or not in_use(row)):
-            status = "enable"  # a new entry is wanted working (facts §3: FortiOS defaults to disable)
+            status = "enable"  # a new entry is wanted working (fortios-api.md §3: FortiOS defaults to disable)
         if status is not None:
             desired["status"] = status
     if params.get("interface") is not None:
@@ -187,7 +187,7 @@ def ensure_verified(ctx, client, version, key, name, params, out):
     out["fingerprint_checked"] = True
     if ctx.check_mode:
         return True
-    body = dict(monitor_params(version, key, name), fingerprint=fingerprint)  # facts §5: ems_id + fingerprint
+    body = dict(monitor_params(version, key, name), fingerprint=fingerprint)  # fortios-api.md §5: ems_id + fingerprint
     try:
         client.action(MONITOR + "verify-cert", body)
     except err.DeviceRefusedError as exc:
@@ -218,7 +218,7 @@ def wait_authorized(client, version, key, name, timeout, interval, sleep=time.sl
 
 
 def timeout_message(name, serial, server, timeout, state, evaluation):
-    """Why the wait ended, and the human step left (ts C1/C4/C5)."""
+    """Why the wait ended, and the human step left (troubleshooting.md C1/C4/C5)."""
     msg = ("EMS '%s' did not authorize FortiGate %s within %ss (connection: %s, authorization: %s"
            % (name, serial or "(serial unknown)", timeout, state.get("connection") or "unknown",
               state.get("authorization") or "unknown"))

@@ -157,7 +157,7 @@ def run_device(device, roles, run_preflight=True, usable_states=None, preflight_
             left = list(roles[index + 1:])
             if device.key_rotated and left:
                 # The task's token is now refused: every further request would be a failed key attempt, and
-                # three in 60 s lock the controller out (facts §7).
+                # three in 60 s lock the controller out (fortios-api.md §7).
                 device.record["skipped_areas"] = left
                 device.note("the api-user's key was rotated, so %s did not run: put the new key (in the key "
                             "file) into the inventory and run again." % ", ".join(left))

@@ -24,7 +24,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.settings im
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.summary import progress_line, summary
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._info.fortigate_info import SUBSET_ORDER
-from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import INVENTORY_VARS, with_connection
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import Validation, scrub
 
 DEFAULT_AREAS = ["ftm_push", "fortitoken", "ems_connector"]
@@ -46,7 +46,13 @@ MODULE_KWARGS = {}
 # Task options that say how the run goes, not how to reach one device.
 RUN_OPTIONS = ("areas", "preflight", "preflight_subsets", "usable_states", "settings", "workers")
 
-__all__ = ["ARGUMENT_SPEC", "MODULE_KWARGS", "RUN_OPTIONS", "prepare", "run", "progress_line", "summary"]
+__all__ = ["ARGUMENT_SPEC", "MODULE_KWARGS", "RUN_OPTIONS", "prepare", "run", "secret_variables", "progress_line", "summary"]
+
+
+def secret_variables():
+    """Inventory variables that hold secrets: those of the no_log options (connection and settings)."""
+    names = [var for option, var in sorted(INVENTORY_VARS.items()) if ARGUMENT_SPEC.get(option, {}).get("no_log")]
+    return names + [name for name in SECRET_SETTINGS if name not in names]
 
 
 def _secret_values(raw_settings):

@@ -8,7 +8,7 @@ Internal API of fortifleet.auth: may change in any release.
 
 A 403 from FortiOS is an HTML page that never says what is missing, so the
 collection names the group itself. The table follows the "Access group" of
-each endpoint in the FNDN-generated PHP library (facts §5, source P); cmdb
+each endpoint in the FNDN-generated PHP library (fortios-api.md §5, source P); cmdb
 tables follow the same grouping as their GUI area.
 """
 

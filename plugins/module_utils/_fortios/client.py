@@ -8,12 +8,12 @@ Internal API of fortifleet.auth: may change in any release.
 
 Rules it enforces for every caller:
 - the token goes in ``Authorization: Bearer`` only, never in the URL
-  (7.4.5+ refuses URL tokens by default; facts §7);
+  (7.4.5+ refuses URL tokens by default; fortios-api.md §7);
 - TLS verification is on unless the caller turns it off;
 - bounded, jittered retries only for idempotent requests and only on
   connection errors, timeouts, truncated bodies and 502/503/504;
 - never a retry after 401 (three failed key attempts in 60 s lock the source
-  out with 429; facts §7) and never a retry of a non-idempotent action.
+  out with 429; fortios-api.md §7) and never a retry of a non-idempotent action.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -52,7 +52,7 @@ BACKOFF_CAP = 8.0
 _DETAIL_KEYS = ("forticare_error_code", "forticare_error_message", "status_message")
 _VERBS = {"GET": "read", "PUT": "update", "POST": "create", "DELETE": "delete"}
 
-# FortiOS internal error codes (facts §6) with the fix the user needs.
+# FortiOS internal error codes (fortios-api.md §6) with the fix the user needs.
 ERROR_CODE_HINTS = {
     -3: "A referenced object does not exist on the device (a datasource such as a certificate or interface name).",
     -5: "An entry with this key already exists.",
@@ -85,7 +85,7 @@ class Response(object):
 
 
 def _cli_error_text(value):
-    # facts §6: a list on 7.6.5, a string on older releases.
+    # fortios-api.md §6: a list on 7.6.5, a string on older releases.
     if isinstance(value, (list, tuple)):
         value = "\n".join(str(v) for v in value)
     return value.strip() if isinstance(value, str) else value
@@ -121,7 +121,7 @@ class FortiOSClient(object):
         if access_token:
             self.session.headers["Authorization"] = "Bearer %s" % access_token
         self.has_token = bool(access_token)
-        # Kept from every answer (facts §6: version, build and serial are in every envelope).
+        # Kept from every answer (fortios-api.md §6: version, build and serial are in every envelope).
         self.device = {}
         self.requests_sent = 0
         self.retries_done = 0
@@ -179,7 +179,7 @@ class FortiOSClient(object):
         return self.request("POST", path, body=body, scope=scope, headers=headers)
 
     def delete(self, path, mkey, scope=None, headers=None):
-        """An already-absent object counts as deleted (facts §6: the vendor client treats DELETE 404 as success);
+        """An already-absent object counts as deleted (fortios-api.md §6: the vendor client treats DELETE 404 as success);
         this also covers a retried DELETE whose first answer was lost."""
         try:
             return self.request("DELETE", path, mkey=mkey, scope=scope, headers=headers)
@@ -192,7 +192,7 @@ class FortiOSClient(object):
                             idempotent=False)
 
     def admin_password_headers(self):
-        """facts §4: T's SDK sends X-Admin-Passwd on api-user/admin writes (7.6.5+)."""
+        """fortios-api.md §4: T's SDK sends X-Admin-Passwd on api-user/admin writes (7.6.5+)."""
         return {"X-Admin-Passwd": self.admin_password} if self.admin_password else {}
 
     def admin_headers_if_required(self):
@@ -284,7 +284,7 @@ class FortiOSClient(object):
         except ValueError:
             body = None
         if isinstance(body, list):
-            # facts §6: global scope answers a list of per-VDOM envelopes.
+            # fortios-api.md §6: global scope answers a list of per-VDOM envelopes.
             body = body[0] if body and isinstance(body[0], dict) else None
         if isinstance(body, dict):
             for key in ("version", "build", "serial"):
@@ -308,7 +308,7 @@ class FortiOSClient(object):
         if cli_error:
             detail += ": %s" % cli_error.replace("\n", " ").strip()
         kw = dict(_kw(ctx), status=status, error_code=code, cli_error=cli_error)
-        # Extra keys some releases add to error bodies (e.g. forticare_error_message, ts B9).
+        # Extra keys some releases add to error bodies (e.g. forticare_error_message, troubleshooting.md B9).
         details = dict((k, body[k]) for k in _DETAIL_KEYS if isinstance(body, dict) and k in body)
         if status == 401:
             hint = ("The device refused the API token: it is wrong, expired, regenerated or deleted, or the "

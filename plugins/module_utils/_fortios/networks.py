@@ -7,7 +7,7 @@
 Internal API of fortifleet.auth: may change in any release.
 
 FortiOS writes IPv4 networks as "a.b.c.d m.m.m.m" and IPv6 ones as a prefix
-(facts §4: trusthost `ipv4-trusthost` ipv4-classnet, `ipv6-trusthost`).
+(fortios-api.md §4: trusthost `ipv4-trusthost` ipv4-classnet, `ipv6-trusthost`).
 """
 
 from __future__ import absolute_import, division, print_function

@@ -7,8 +7,7 @@
 Internal API of fortifleet.auth: may change in any release.
 
 Every version rule of the collection lives in the two tables below, as data.
-Sources are the facts sheets in the project's shared reference
-(fortios-api-facts.md, troubleshooting-facts.md), cited per row.
+Sources are the fact pages in docs/reference/ (fortios-api.md, troubleshooting.md), cited per row.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -87,7 +86,7 @@ def _coerce(value):
 # Half-open ranges [first, end): ``None`` as end means "still present".
 # A field absent from a table is treated as always present.
 FIELD_RANGES = {
-    # facts §1 and troubleshooting A1/A2.
+    # fortios-api.md §1 and troubleshooting A1/A2.
     "system/ftm-push": {
         "status": [("6.0.0", None)],
         "server-port": [("6.0.0", None)],
@@ -100,10 +99,10 @@ FIELD_RANGES = {
         # C proves 7.6.4; the first release is UNCONFIRMED, so 7.6.4 it is.
         "interface": [("7.6.4", None)],
     },
-    # facts §3: attribute table of endpoint-control/fctems.
+    # fortios-api.md §3: attribute table of endpoint-control/fctems.
     "endpoint-control/fctems": {
         "ems-id": [("7.0.8", "7.1.0"), ("7.2.1", None)],
-        # facts §3: `status` only exists where the table is keyed by ems-id (C v_range); name-keyed
+        # fortios-api.md §3: `status` only exists where the table is keyed by ems-id (C v_range); name-keyed
         # releases have no status field, an entry there is active as long as it exists.
         "status": [("7.0.8", "7.1.0"), ("7.2.1", None)],
         "dirty-reason": [("7.0.8", "7.1.0"), ("7.2.1", None)],
@@ -118,7 +117,7 @@ FIELD_RANGES = {
         "fortinetone-cloud-authentication": [("6.2.0", None)],
         "preserve-ssl-session": [("7.0.1", "7.4.5")],
     },
-    # facts §4/§7: Fortinet says 7.4.5 (the collection schema first shows 7.6.1).
+    # fortios-api.md §4/§7: Fortinet says 7.4.5 (the collection schema first shows 7.6.1).
     "system/global": {
         "rest-api-key-url-query": [("7.4.5", None)],
     },
@@ -126,28 +125,28 @@ FIELD_RANGES = {
 
 # Behaviours that are not a single field. Same half-open ranges.
 BEHAVIOUR_RANGES = {
-    # facts §1 / troubleshooting A2: `server-ip` alone is rejected (-56) from 6.4.10.
+    # fortios-api.md §1 / troubleshooting A2: `server-ip` alone is rejected (-56) from 6.4.10.
     "ftm_push_uses_server": [("6.4.10", None)],
-    # facts §3: fctems keyed by `name` up to 7.0.7, by integer `ems-id` from 7.0.8 / 7.2.1.
+    # fortios-api.md §3: fctems keyed by `name` up to 7.0.7, by integer `ems-id` from 7.0.8 / 7.2.1.
     "fctems_keyed_by_ems_id": [("7.0.8", "7.1.0"), ("7.2.1", None)],
-    # facts §5: monitor EMS calls take `ems_name` with the name key and `ems_id` after.
+    # fortios-api.md §5: monitor EMS calls take `ems_name` with the name key and `ems_id` after.
     "ems_monitor_takes_ems_id": [("7.0.8", "7.1.0"), ("7.2.1", None)],
-    # facts §7: a token in the URL query is refused by default from 7.4.5.
+    # fortios-api.md §7: a token in the URL query is refused by default from 7.4.5.
     "url_token_refused_by_default": [("7.4.5", None)],
-    # facts §4: api-user/admin writes and generate-key need the admin password from 7.6.5.
+    # fortios-api.md §4: api-user/admin writes and generate-key need the admin password from 7.6.5.
     "admin_password_required": [("7.6.5", None)],
-    # facts §6: cli_error became a list (7.6.5 sample); older builds send a string.
+    # fortios-api.md §6: cli_error became a list (7.6.5 sample); older builds send a string.
     "cli_error_is_list": [("7.6.5", None)],
 }
 
-# facts §3: ems-id limits per release.
+# fortios-api.md §3: ems-id limits per release.
 EMS_ID_MAX = [
     (("7.0.8", "7.1.0"), 5),
     (("7.2.1", "7.2.4"), 5),
     (("7.2.4", None), 7),
 ]
 
-# facts §1: factory default of ftm-push `server-cert`. The release where the
+# fortios-api.md §1: factory default of ftm-push `server-cert`. The release where the
 # default became Fortinet_GUI_Server is UNCONFIRMED (T wording implies 7.4.4),
 # so callers must check which of the two exists on the device.
 FTM_PUSH_DEFAULT_CERTS = [
@@ -216,7 +215,7 @@ def parse_device_version(text, label):
 
 
 def device_version(client):
-    """The FortiOS version of the device behind ``client`` (facts §6: every envelope carries it)."""
+    """The FortiOS version of the device behind ``client`` (fortios-api.md §6: every envelope carries it)."""
     known = client.device.get("version")
     if not known:
         known = client.get("system/status", api="monitor").envelope.get("version")

@@ -6,7 +6,7 @@
 
 Internal API of fortifleet.auth: may change in any release.
 
-Facts: fortios-api-facts.md §2 and §5, troubleshooting-facts.md section B.
+Facts: fortios-api.md §2 and §5, troubleshooting.md B.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,27 +24,27 @@ USERS = engine.ObjectSpec("user/local", mkey="name", secret_keys=["passwd"])
 ADMINS = engine.ObjectSpec("system/admin", mkey="name", secret_keys=["password"],
                            extra_headers=lambda client: client.admin_headers_if_required())
 BINDERS = (("user", USERS), ("admin", ADMINS))
-# The two-factor fields of a user/admin (facts §2: user/local and system/admin carry the same ones).
+# The two-factor fields of a user/admin (fortios-api.md §2: user/local and system/admin carry the same ones).
 BINDING_FIELDS = ("two-factor", "fortitoken", "two-factor-authentication", "two-factor-notification",
                   "email-to", "sms-server", "sms-custom-server", "sms-phone")
 
-# facts §2: mkey max 16, e.g. FTKMOB…, FTK200…
+# fortios-api.md §2: mkey max 16, e.g. FTKMOB…, FTK200…
 SERIAL_RE = re.compile(r"^FTK[A-Z0-9]{7,13}$")
-# ts B7: the 20-character code from the redemption certificate (seed: DA8C-0508-1F31-4CF7-C990).
+# troubleshooting.md B7: the 20-character code from the redemption certificate (seed: DA8C-0508-1F31-4CF7-C990).
 LICENSE_CODE_RE = re.compile(r"^[0-9A-Fa-f]{4}(-[0-9A-Fa-f]{4}){4}$")
 
-# Runtime statuses (ts B4 / facts §2 `diagnose fortitoken info`).
+# Runtime statuses (troubleshooting.md B4 / fortios-api.md §2 `diagnose fortitoken info`).
 ACTIVE_STATES = ("active", "provisioned", "provisioning")
 MIGRATED_MARKERS = ("activation error", "token not exist in fortiguard", "seed won't be returned")
 
-# FortiCare error codes (ts B9; 14 and 10 confirmed by the seed) -> finding id.
+# FortiCare error codes (troubleshooting.md B9; 14 and 10 confirmed by the seed) -> finding id.
 FORTICARE_FINDINGS = {
     14: ("FORTICARE_LICENSE_EXPIRED", "license expired"),
     10: ("FORTICARE_CARD_NOT_FOUND", "license card not found"),
     31: ("FORTICARE_TOKEN_NOT_OWNED", "does not belong to product"),
     40: ("FORTICARE_ACTIVATION_CODE_INVALID", "activation code is invalid"),
 }
-FORTICARE_PERMANENT = (14, 10)  # ts B9: an expired or unknown licence cannot be revived
+FORTICARE_PERMANENT = (14, 10)  # troubleshooting.md B9: an expired or unknown licence cannot be revived
 
 fnd.define("FORTITOKEN_NOT_ACTIVATED", "warning", "fortitoken",
            "FortiToken {serial} is not activated (status {status}).",
@@ -71,7 +71,7 @@ fnd.define("FORTITOKEN_UNASSIGNED", "info", "fortitoken",
 fnd.define("FORTITOKEN_MANAGED_BY_FORTIMANAGER", "warning", "fortitoken",
            "The FortiGate is managed by FortiManager {fmg}: its FortiTokens come from FortiManager.",
            "Do not activate or import tokens on this unit; fix them on FortiManager. The collection skips "
-           "FortiToken remediation here (ts B2, KB 194508).")
+           "FortiToken remediation here (KB 194508).")
 fnd.define("FORTIGUARD_UNREACHABLE", "critical", "fortitoken",
            "FortiGuard cannot be reached (token server status: {status}): tokens cannot be activated.",
            "Check DNS and routing from the FortiGate to fds1.fortinet.com, directregistration.fortinet.com and "
@@ -106,12 +106,12 @@ def valid_serial(serial):
 
 def token_type(serial, license_name):
     if str(license_name or "").upper().startswith("FTMTRIAL"):
-        return "trial"  # ts B8: trial licences are FTMTRIAL…
+        return "trial"  # troubleshooting.md B8: trial licences are FTMTRIAL…
     return "mobile" if str(serial).upper().startswith("FTKMOB") else "hardware"
 
 
 def _status_map(results):
-    """monitor user/fortitoken: 'a map of FortiTokens and their status' (key names UNCONFIRMED, facts §2)."""
+    """monitor user/fortitoken: 'a map of FortiTokens and their status' (key names UNCONFIRMED, fortios-api.md §2)."""
     out = {}
     rows = results.items() if isinstance(results, dict) else (
         ((r.get("serial") or r.get("serial_number") or r.get("serial-number") or r.get("name"), r)
@@ -211,7 +211,7 @@ def diagnose(client):
         elif low == "new" and (token["bound_to"] or token["type"] == "hardware"):
             finding = fnd.finding("FORTITOKEN_NOT_ACTIVATED", "", serial=serial, status=status)
             if token["type"] == "hardware":
-                # ts B6: FortiToken-200 locks on its first activation: one chance, so a human does it.
+                # troubleshooting.md B6: FortiToken-200 locks on its first activation: one chance, so a human does it.
                 finding.update(auto_fix=False, remediation=HARDWARE_ACTIVATION % serial)
             found.append(finding)
         if not token["bound_to"]:
@@ -221,7 +221,7 @@ def diagnose(client):
 
 
 def forticare_error(exc):
-    """The FortiCare error code in a failed import/activation, matched by number and by text (ts B9)."""
+    """The FortiCare error code in a failed import/activation, matched by number and by text (troubleshooting.md B9)."""
     details = getattr(exc, "details", None) or {}
     text = " ".join(str(x) for x in (exc.cli_error, exc.message, details.get("forticare_error_message"),
                                      details.get("status_message")) if x)

@@ -8,7 +8,7 @@ Internal API of fortifleet.auth: may change in any release.
 
 FortiOS cannot tell which tokens a code holds without importing it, so the module keeps a small memory on
 the controller, keyed by a salted hash of (device serial, code) and never the code itself: the tokens an
-import brought, and FortiCare refusals that cannot change (14 licence expired, 10 card not found; ts B9).
+import brought, and FortiCare refusals that cannot change (14 licence expired, 10 card not found; troubleshooting.md B9).
 A code whose tokens are present is not imported again, and a permanently refused code is not sent again
 unless asked, so a second run makes no write call.
 """

@@ -6,7 +6,7 @@
 
 Internal API of fortifleet.auth: may change in any release.
 
-Facts: fortios-api-facts.md §1 and troubleshooting-facts.md section A.
+Facts: fortios-api.md §1 and troubleshooting.md A.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,13 +22,13 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions 
 
 PATH = "system/ftm-push"
 UNSET_IP = "0.0.0.0"
-DEFAULT_PORT = 4433  # facts §1 / ts A1
-# facts §1: ftm-push is set in the global scope in multi-VDOM mode.
+DEFAULT_PORT = 4433  # fortios-api.md §1 / troubleshooting.md A1
+# fortios-api.md §1: ftm-push is set in the global scope in multi-VDOM mode.
 SPEC = engine.ObjectSpec(PATH, scope="global")
 IFACE_SPEC = engine.ObjectSpec("system/interface", mkey="name", canonical={"allowaccess": engine.space_set})
 # RFC 1918 and the RFC 6598 shared (CGNAT) range: a phone on the Internet cannot call back to these.
 PRIVATE_NETS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-FQDN_MAX = 127  # facts §1: ftm-push server, max 127 characters
+FQDN_MAX = 127  # fortios-api.md §1: ftm-push server, max 127 characters
 
 fnd.define("FTM_PUSH_DISABLED", "critical", "ftm_push",
            "FortiToken Mobile push is disabled (config system ftm-push, status disable).",
@@ -93,7 +93,7 @@ def local_certificates(client):
         rows = engine.read_table(client, engine.ObjectSpec("certificate/local", mkey="name"))
         return set(row.get("name") for row in rows)
     except err.PermissionDeniedError:
-        # facts §5: available-certificates needs only the "any" access group.
+        # fortios-api.md §5: available-certificates needs only the "any" access group.
         results = client.get("system/available-certificates", api="monitor").results or []
         return set(row.get("name") for row in results if isinstance(row, dict))
 

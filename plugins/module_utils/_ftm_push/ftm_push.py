@@ -6,7 +6,7 @@
 
 Internal API of fortifleet.auth: may change in any release.
 
-Facts: fortios-api-facts.md §1 and troubleshooting-facts.md section A.
+Facts: fortios-api.md §1 and troubleshooting.md A.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -93,7 +93,7 @@ def _desired_push(params, version, current, interfaces, certs):
             raise err.InputError("server_from_interface", "interface '%s' has no IPv4 address"
                                  % params["server_from_interface"])
     if params.get("interface"):
-        # FortiOS rejects server together with interface (ts A2): clear server.
+        # FortiOS rejects server together with interface (troubleshooting.md A2): clear server.
         desired.update({"interface": params["interface"], "server": ""})
     elif address is None and uses_server and blank(current.get("server")) and not blank(current.get("server-ip")):
         address = current.get("server-ip")  # keep the legacy address, written the way this version needs
@@ -105,7 +105,7 @@ def _desired_push(params, version, current, interfaces, certs):
         else:
             desired["server-ip"] = address
     if uses_server and ("server" in desired or "interface" in desired) and not blank(current.get("server-ip")):
-        desired["server-ip"] = UNSET_IP  # ts A2: server and server-ip together are refused (-56/-7)
+        desired["server-ip"] = UNSET_IP  # troubleshooting.md A2: server and server-ip together are refused (-56/-7)
     if field_supported(PATH, "server-cert", version):
         cert = params.get("server_cert")
         if cert is None and str(current.get("server-cert") or "").strip() not in certs:

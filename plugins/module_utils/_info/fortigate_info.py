@@ -91,7 +91,7 @@ def run(ctx):
             access = facts.get("api_access", {}).get("status", "ok")
             if access not in ("ok", "forbidden"):
                 # Without working access nothing else can be read, and a second failed key attempt
-                # would bring the source closer to a lock-out (facts §7).
+                # would bring the source closer to a lock-out (fortios-api.md §7).
                 facts["skipped_subsets"] = [s for s in subsets if s not in facts and s != "api_access"]
                 break
     return {"changed": False, "fortigate": facts, "findings": findings}

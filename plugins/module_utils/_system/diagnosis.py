@@ -33,7 +33,7 @@ fnd.define("SYSTEM_FORTICARE_UNREGISTERED", "warning", "system",
            "EMS Cloud need a registered unit.")
 
 
-# license/status field names are UNCONFIRMED (facts §5); these are the values
+# license/status field names are UNCONFIRMED (fortios-api.md §5); these are the values
 # that mean "not valid" / "not registered" across the shapes seen in clients.
 _VM_INVALID = ("vm_invalid", "invalid", "expired", "vm_expired", "no_license")
 _FORTICARE_OK = ("registered", "licensed", "valid")
@@ -65,7 +65,7 @@ def gather(ctx, client, facts):
     lic = _license.read(client)
     facts["system"] = {
         "hostname": results.get("hostname") or glob.get("hostname"),
-        # monitor system/status field names are UNCONFIRMED (facts §5); web-ui/state shows these.
+        # monitor system/status field names are UNCONFIRMED (fortios-api.md §5); web-ui/state shows these.
         "model": results.get("model"),
         "model_name": results.get("model_name"),
         "model_number": results.get("model_number"),

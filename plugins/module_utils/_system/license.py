@@ -6,7 +6,7 @@
 
 Internal API of fortifleet.auth: may change in any release.
 
-The field names of license/status are UNCONFIRMED (facts §5), so the parser
+The field names of license/status are UNCONFIRMED (fortios-api.md §5), so the parser
 accepts the shapes seen in clients and never fails on a missing key.
 """
 
@@ -14,7 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-PATH = "license/status"  # facts §5: access group "any"
+PATH = "license/status"  # fortios-api.md §5: access group "any"
 _EVALUATION_TYPES = ("eval", "evaluation", "trial")
 
 

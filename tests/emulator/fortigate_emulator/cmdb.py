@@ -1,4 +1,4 @@
-"""/api/v2/cmdb/... handlers: envelopes (facts §6) and per-table validation."""
+"""/api/v2/cmdb/... handlers: envelopes (fortios-api.md §6) and per-table validation."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _int(body, field, lo, hi):
         except (TypeError, ValueError):
             raise E.err_invalid_value(val)
         if not lo <= iv <= hi:
-            raise E.err_range(val)  # facts §6: -650 integer not within valid range
+            raise E.err_range(val)  # fortios-api.md §6: -650 integer not within valid range
         body[field] = iv
 
 
@@ -42,7 +42,7 @@ def _ipv4(body, field):
         try:
             ipaddress.IPv4Address(str(body[field]))
         except ValueError:
-            # facts §6: -8 invalid IP (hfortix table). Text ASSUMED.
+            # fortios-api.md §6: -8 invalid IP (hfortix table). Text ASSUMED.
             raise E.ApiError(-8, ["invalid ip address", "",
                                   f"value parse error before '{body[field]}'",
                                   "Command fail. Return code -8", ""])
@@ -54,7 +54,7 @@ def _datasource(dev, body, field, table, allow_empty=True):
         if not val and allow_empty:
             return
         if dev.row(table, val) is None:
-            raise E.err_datasource(val)  # facts §6 ISS #197: -3 entry not found in datasource
+            raise E.err_datasource(val)  # fortios-api.md §6 ISS #197: -3 entry not found in datasource
 
 
 def _check_versions(dev, path, body):
@@ -67,25 +67,25 @@ def _check_versions(dev, path, body):
 
 def v_ftm_push(dev, body, result, old):
     _opt(body, "status", ENABLE)
-    _int(body, "server-port", 1, 65535)  # facts §1: 1-65535
+    _int(body, "server-port", 1, 65535)  # fortios-api.md §1: 1-65535
     _ipv4(body, "server-ip")
     _opt(body, "proxy", ENABLE)
-    # facts §1: server-cert datasource certificate.local.name
+    # fortios-api.md §1: server-cert datasource certificate.local.name
     _datasource(dev, body, "server-cert", "certificate/local")
-    _datasource(dev, body, "interface", "system/interface")  # facts §1: datasource system.interface.name
+    _datasource(dev, body, "interface", "system/interface")  # fortios-api.md §1: datasource system.interface.name
     if "server" in body and len(str(body["server"])) > 127:
-        raise E.ApiError(-72, ["value too long", "Command fail. Return code -72"])  # facts §1: max 127; code per §6
+        raise E.ApiError(-72, ["value too long", "Command fail. Return code -72"])  # fortios-api.md §1: max 127; code per fortios-api.md §6
     result.update(body)
     if versions.rule(dev.version, "ftm_server_required"):
         server = str(result.get("server", "")).strip()
         sip = str(result.get("server-ip", "0.0.0.0")).strip()
         iface = str(result.get("interface", "")).strip()
         if server and sip not in ("", "0.0.0.0"):
-            raise E.err_conflict("server and server-ip cannot both be set")  # ts A2 (code ASSUMED)
+            raise E.err_conflict("server and server-ip cannot both be set")  # troubleshooting.md A2 (code ASSUMED)
         if server and iface:
-            raise E.err_conflict("server and interface cannot both be set")  # ts A2 (code ASSUMED)
+            raise E.err_conflict("server and interface cannot both be set")  # troubleshooting.md A2 (code ASSUMED)
         if not server and sip not in ("", "0.0.0.0"):
-            # facts §1 / ts A2: 6.4.10+ -> -56 "Missing server address.".  ASSUMED: like the CLI's
+            # fortios-api.md §1, troubleshooting.md A2: 6.4.10+ -> -56 "Missing server address.".  ASSUMED: like the CLI's
             # "object check", it is evaluated on the resulting object for ANY write to ftm-push.
             raise E.err_missing_server_address()
 
@@ -105,18 +105,18 @@ def v_central(dev, body, result, old):
 
 
 def v_fortitoken(dev, body, result, old):
-    _opt(body, "status", ("active", "lock"))  # facts §2 / ts B4: status active|lock
+    _opt(body, "status", ("active", "lock"))  # fortios-api.md §2, troubleshooting.md B4: status active|lock
     _int(body, "activation-expire", 0, 4294967295)
     result.update(body)
 
 
-TWO_FACTOR = ("disable", "fortitoken", "fortitoken-cloud", "email", "sms")  # facts §2
+TWO_FACTOR = ("disable", "fortitoken", "fortitoken-cloud", "email", "sms")  # fortios-api.md §2
 
 
 def v_user_like(dev, body, result, old):
     _opt(body, "two-factor", TWO_FACTOR)
     _opt(body, "sms-server", ("fortiguard", "custom"))
-    _datasource(dev, body, "fortitoken", "user/fortitoken")  # facts §2: datasource user.fortitoken.serial-number
+    _datasource(dev, body, "fortitoken", "user/fortitoken")  # fortios-api.md §2: datasource user.fortitoken.serial-number
     if "accprofile" in body:
         _datasource(dev, body, "accprofile", "system/accprofile", allow_empty=False)
     _vdom_list(dev, body)
@@ -136,7 +136,7 @@ def _vdom_list(dev, body):
 
 def v_api_user(dev, body, result, old):
     if "api-key" in body:
-        # facts §4: the key is assigned by the FortiGate and cannot be supplied (ASSUMED error form)
+        # fortios-api.md §4: the key is assigned by the FortiGate and cannot be supplied (ASSUMED error form)
         raise E.err_invalid_value("api-key")
     _opt(body, "peer-auth", ENABLE)
     _vdom_list(dev, body)
@@ -144,7 +144,7 @@ def v_api_user(dev, body, result, old):
         ths = body["trusthost"] or []
         for i, ent in enumerate(ths):
             ent.setdefault("id", i + 1)
-            ent.setdefault("type", "ipv4-trusthost")  # facts §4 defaults
+            ent.setdefault("type", "ipv4-trusthost")  # fortios-api.md §4 defaults
             ent.setdefault("ipv4-trusthost", "0.0.0.0 0.0.0.0")
             ent.setdefault("ipv6-trusthost", "::/0")
             try:
@@ -152,7 +152,7 @@ def v_api_user(dev, body, result, old):
             except ValueError:
                 raise E.err_invalid_value(ent["ipv4-trusthost"])
     result.update(body)
-    # facts §4: accprofile is required and must exist (ISS #197 shows the -3 datasource error)
+    # fortios-api.md §4: accprofile is required and must exist (ISS #197 shows the -3 datasource error)
     if not result.get("accprofile") or dev.row("system/accprofile", result["accprofile"]) is None:
         raise E.err_datasource(result.get("accprofile", ""))
 
@@ -188,14 +188,14 @@ def v_interface(dev, body, result, old):
 def v_fctems(dev, body, result, old):
     mk = dev.mkey("endpoint-control/fctems")
     if mk == "ems-id":
-        _int(body, "ems-id", 1, versions.fctems_max_id(dev.version))  # facts §3: 1-5 / 1-7
+        _int(body, "ems-id", 1, versions.fctems_max_id(dev.version))  # fortios-api.md §3: 1-5 / 1-7
     _opt(body, "status", ENABLE)
     _int(body, "https-port", 1, 65535)
     _opt(body, "interface-select-method", ("auto", "sdwan", "specify"))
     _opt(body, "trust-ca-cn", ENABLE)
     _opt(body, "dirty-reason", ("none", "mismatched-ems-sn"))
     _ipv4(body, "source-ip")
-    _datasource(dev, body, "verifying-ca", "certificate/ca")  # facts §3: datasource certificate.ca.name
+    _datasource(dev, body, "verifying-ca", "certificate/ca")  # fortios-api.md §3: datasource certificate.ca.name
     _datasource(dev, body, "interface", "system/interface")
     if isinstance(body.get("capabilities"), list):
         body["capabilities"] = " ".join(body["capabilities"])
@@ -215,7 +215,7 @@ VALIDATORS = {
     "endpoint-control/fctems": v_fctems,
 }
 
-# Tables whose writes need X-Admin-Passwd on 7.6.5 (facts §4: T SDK)
+# Tables whose writes need X-Admin-Passwd on 7.6.5 (fortios-api.md §4: T SDK)
 ADMIN_PASSWD_PATHS = ("system/api-user", "system/admin")
 
 
@@ -231,7 +231,7 @@ def after_write(dev, path, key, old, new, method):
                 old.get("server") != new.get("server") or old.get("https-port") != new.get("https-port")):
             st["verified"] = False  # ASSUMED: pointing the entry elsewhere drops the verification
     if path == "user/fortitoken" and method == "POST":
-        # ts B5: a deleted token is re-added with `config user fortitoken / edit <SN>`;
+        # troubleshooting.md B5: a deleted token is re-added with `config user fortitoken / edit <SN>`;
         # ASSUMED: serials FortiGuard knows for this device come back as `new`, others error.
         known = dev.rt.setdefault("fortiguard_tokens", {})
         dev.rt["tokens"][key] = "new" if key in known else TOKEN_ERROR_MIGRATED
@@ -273,17 +273,17 @@ def _get(dev, path, p, n, mkey, vdom, singleton):
     if singleton:
         if mkey is not None:
             return 404, E.status_body(dev, "GET", p, n, vdom, 404, mkey)  # ASSUMED
-        env["results"] = mask_row(dev.singleton(path))  # facts §6: object for singletons
+        env["results"] = mask_row(dev.singleton(path))  # fortios-api.md §6: object for singletons
     elif mkey is not None:
         row = dev.row(path, mkey)
         if row is None:
-            return 404, E.status_body(dev, "GET", p, n, vdom, 404, mkey)  # facts §6 rapid7 404 shape
-        env["results"] = [mask_row(row)]  # facts §6: list even by mkey (collection indexes [0])
+            return 404, E.status_body(dev, "GET", p, n, vdom, 404, mkey)  # fortios-api.md §6 rapid7 404 shape
+        env["results"] = [mask_row(row)]  # fortios-api.md §6: list even by mkey (collection indexes [0])
         env["mkey"] = _typed_key(dev, path, mkey)
     else:
         rows = _rows_out(dev.table(path).values())
         env["results"] = rows
-        env["size"] = len(rows)            # facts §6: H lists size/matched_count (third-party)
+        env["size"] = len(rows)            # fortios-api.md §6: H lists size/matched_count (third-party)
         env["matched_count"] = len(rows)
     env["status"] = "success"
     env["http_status"] = 200
@@ -302,7 +302,7 @@ def _typed_key(dev, path, key):
 def _write_ok(dev, method, p, n, vdom, old_rev, changed, mkey):
     env = E.base(dev, method, p, n, vdom)
     env.update({"status": "success", "http_status": 200, "old_revision": old_rev,
-                "revision_changed": changed})  # facts §6: revision_changed / old_revision
+                "revision_changed": changed})  # fortios-api.md §6: revision_changed / old_revision
     if mkey is not None:
         env["mkey"] = mkey
     return 200, env
@@ -310,7 +310,7 @@ def _write_ok(dev, method, p, n, vdom, old_rev, changed, mkey):
 
 def _post(dev, path, p, n, mkey, body, vdom, singleton):
     if singleton:
-        raise E.HttpStatus(405)  # facts §6 (ISS #17): POST to a singleton -> 405
+        raise E.HttpStatus(405)  # fortios-api.md §6 (ISS #17): POST to a singleton -> 405
     if not isinstance(body, dict):
         raise E.HttpStatus(400)  # ASSUMED: non-object body
     mk = dev.mkey(path)
@@ -321,15 +321,15 @@ def _post(dev, path, p, n, mkey, body, vdom, singleton):
         if mkey is not None:
             key = mkey
         else:
-            # facts §6 table: 424 = missing required attribute (ASSUMED for a POST without mkey)
+            # fortios-api.md §6 table: 424 = missing required attribute (ASSUMED for a POST without mkey)
             raise E.HttpStatus(424)
     key_s = str(key)
     if dev.row(path, key_s) is not None:
-        raise E.err_duplicate()  # facts §6 (T #244): duplicate -> HTTP 500, -5
+        raise E.err_duplicate()  # fortios-api.md §6 (T #244): duplicate -> HTTP 500, -5
     if path == "endpoint-control/fctems":
         result = _fctems_row(dev, int(key) if mk == "ems-id" and str(key).isdigit() else key, False)
         if versions.field_allowed(dev.version, path, "status"):
-            result["status"] = "disable"  # facts §3: `status` (default disable) exists only from 7.0.8 / 7.2.1
+            result["status"] = "disable"  # fortios-api.md §3: `status` (default disable) exists only from 7.0.8 / 7.2.1
     else:
         result = {}
     result[mk] = key
@@ -342,7 +342,7 @@ def _post(dev, path, p, n, mkey, body, vdom, singleton):
         result["ems-id"] = int(result["ems-id"])
         key_s = str(result["ems-id"])
     if path == "system/api-user":
-        result["api-key"] = ""  # no key until generate-key (facts §4/§5)
+        result["api-key"] = ""  # no key until generate-key (fortios-api.md §4/§5)
     old_rev = dev.revision_str()
     dev.table(path)[key_s] = result
     dev.bump()
@@ -363,7 +363,7 @@ def _put(dev, path, p, n, mkey, body, vdom, singleton):
             raise E.HttpStatus(405)  # ASSUMED: PUT on a table URL without mkey
         old = dev.row(path, mkey)
         if old is None:
-            # facts §6 (ISS #167): PUT to a missing mkey -> 404
+            # fortios-api.md §6 (ISS #167): PUT to a missing mkey -> 404
             raise E.HttpStatus(404)
         key_s = str(mkey)
         body.pop(dev.mkey(path), None)  # ASSUMED: renaming through PUT is not supported
@@ -410,13 +410,13 @@ def _delete(dev, path, p, n, mkey, vdom, singleton):
         raise E.HttpStatus(405)  # ASSUMED: DELETE of a singleton / whole table not supported
     row = dev.row(path, mkey)
     if row is None:
-        raise E.HttpStatus(404)  # facts §6: DELETE of a missing entry -> 404 (idempotent for the collection)
+        raise E.HttpStatus(404)  # fortios-api.md §6: DELETE of a missing entry -> 404 (idempotent for the collection)
     if _references(dev, path, str(mkey)):
-        raise E.err_entry_used()  # facts §2 UNCONFIRMED; ASSUMED -23 "entry is used"
+        raise E.err_entry_used()  # fortios-api.md §2: UNCONFIRMED; ASSUMED -23 "entry is used"
     old_rev = dev.revision_str()
     del dev.table(path)[str(mkey)]
     if path == "system/api-user":
-        dev.drop_key(str(mkey))  # deleted api-user: its key stops working (ts D)
+        dev.drop_key(str(mkey))  # deleted api-user: its key stops working (troubleshooting.md D)
     if path == "user/fortitoken":
         dev.rt.get("tokens", {}).pop(str(mkey), None)
     if path == "endpoint-control/fctems":

@@ -1,4 +1,4 @@
-"""FortiOS JSON envelopes, error bodies and HTML pages (facts §6)."""
+"""FortiOS JSON envelopes, error bodies and HTML pages (fortios-api.md §6)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from . import versions
 
 
 class ApiError(Exception):
-    """A FortiOS CLI-level failure surfaced through REST (facts §6: HTTP 500 with error/cli_error)."""
+    """A FortiOS CLI-level failure surfaced through REST (fortios-api.md §6: HTTP 500 with error/cli_error)."""
 
     def __init__(self, code: int, cli_lines, http_status: int = 500, extra=None):
         super().__init__(code)
@@ -28,15 +28,15 @@ class HttpStatus(Exception):
 # --- error catalogue (one place) -------------------------------------------
 
 def err_missing_server_address():
-    # facts §1 / ts A2 (COMM 195578): exact CLI text and code -56
+    # fortios-api.md §1, troubleshooting.md A2 (KB 195578): exact CLI text and code -56
     return ApiError(-56, ["Missing server address.",
                           "object check operator error, -56, discard the setting",
                           "Command fail. Return code -56"])
 
 
 def err_conflict(what: str):
-    # ts A2: "you cannot set both server and server-ip / server and interface; the CLI errors"
-    # ASSUMED: code -7 "value conflicts with system settings" (hfortix table, facts §6) and text
+    # troubleshooting.md A2: "you cannot set both server and server-ip / server and interface; the CLI errors"
+    # ASSUMED: code -7 "value conflicts with system settings" (hfortix table, fortios-api.md §6) and text
     return ApiError(-7, [f"{what}",
                          "value conflicts with system settings",
                          "object check operator error, -7, discard the setting",
@@ -44,14 +44,14 @@ def err_conflict(what: str):
 
 
 def err_datasource(value: str):
-    # facts §6 ISS #197: "entry not found in datasource\n\nvalue parse error before 'x'\nCommand fail. Return code -3\n"
+    # fortios-api.md §6 ISS #197: "entry not found in datasource\n\nvalue parse error before 'x'\nCommand fail. Return code -3\n"
     return ApiError(-3, ["entry not found in datasource", "",
                          f"value parse error before '{value}'",
                          "Command fail. Return code -3", ""])
 
 
 def err_range(value):
-    # facts §6: -650 "integer value not within valid range" (hfortix table); text ASSUMED
+    # fortios-api.md §6: -650 "integer value not within valid range" (hfortix table); text ASSUMED
     return ApiError(-650, ["value out of range", "",
                            f"value parse error before '{value}'",
                            "Command fail. Return code -650", ""])
@@ -59,48 +59,48 @@ def err_range(value):
 
 def err_field_not_on_version(field: str):
     # ASSUMED (single place): an attribute that does not exist on this version is refused
-    # with -651 "input value is invalid" (hfortix table, facts §6) and a parse-error text.
+    # with -651 "input value is invalid" (hfortix table, fortios-api.md §6) and a parse-error text.
     return ApiError(-651, [f"command parse error before '{field}'",
                            "Command fail. Return code -651", ""])
 
 
 def err_invalid_value(value):
-    # facts §6: -651 "input value is invalid" (hfortix; also quoted in ts B8). Text ASSUMED.
+    # fortios-api.md §6: -651 "input value is invalid" (hfortix; also quoted in troubleshooting.md B8). Text ASSUMED.
     return ApiError(-651, ["input value is invalid", "",
                            f"value parse error before '{value}'",
                            "Command fail. Return code -651", ""])
 
 
 def err_duplicate():
-    # facts §6 (T #244): duplicate -> "object already exists" / nret=-5, HTTP 500
+    # fortios-api.md §6 (T #244): duplicate -> "object already exists" / nret=-5, HTTP 500
     return ApiError(-5, ["object already exists", "Command fail. Return code -5", ""])
 
 
 def err_entry_used():
-    # facts §2: UNCONFIRMED; ASSUMED -23 "entry is used" (code table §6) for deleting a referenced token
+    # fortios-api.md §2: UNCONFIRMED; ASSUMED -23 "entry is used" (code table in fortios-api.md §6) for deleting a referenced token
     return ApiError(-23, ["entry is used", "Command fail. Return code -23", ""])
 
 
 def err_max_entries():
-    # facts §6: -4 maximum number of entries reached (hfortix table). ASSUMED usage for ems-id out of range
+    # fortios-api.md §6: -4 maximum number of entries reached (hfortix table). ASSUMED usage for ems-id out of range
     return ApiError(-4, ["maximum number of entries has been reached",
                          "Command fail. Return code -4", ""])
 
 
 def err_admin_password():
-    # facts §4 / §6 ISS #409: 7.6.5 -8102, cli_error ["admin's password required."]
+    # fortios-api.md §4/§6 (ISS #409): 7.6.5 -8102, cli_error ["admin's password required."]
     return ApiError(-8102, ["admin's password required."])
 
 
 def err_generic(message: str):
-    # ASSUMED: generic CLI failure wrapper -9999 (seen after fctems verify failures, ts C4)
+    # ASSUMED: generic CLI failure wrapper -9999 (seen after fctems verify failures, troubleshooting.md C4)
     return ApiError(-9999, [message, "Command fail. Return code -9999"])
 
 
 # --- envelopes ---------------------------------------------------------------
 
 def base(dev, method: str, path: str, name: str, vdom: str) -> dict:
-    # facts §6: keys of the GET envelope
+    # fortios-api.md §6: keys of the GET envelope
     return {
         "http_method": method,
         "revision": dev.revision_str(),
@@ -114,13 +114,13 @@ def base(dev, method: str, path: str, name: str, vdom: str) -> dict:
 
 
 def error_body(dev, method, path, name, vdom, err: ApiError, mkey=None) -> dict:
-    # facts §6 ISS #409 shape: action, build, cli_error, error, http_method, http_status, name,
+    # fortios-api.md §6 ISS #409 shape: action, build, cli_error, error, http_method, http_status, name,
     # path, revision, revision_changed false, serial, status error, vdom, version
     body = base(dev, method, path, name, vdom)
     if versions.rule(dev.version, "cli_error_list"):
-        cli = [ln for ln in err.cli_lines if ln != ""]  # facts §6: list on 7.6.5
+        cli = [ln for ln in err.cli_lines if ln != ""]  # fortios-api.md §6: list on 7.6.5
     else:
-        cli = "\n".join(err.cli_lines)  # facts §6: string on older releases (ISS #197)
+        cli = "\n".join(err.cli_lines)  # fortios-api.md §6: string on older releases (ISS #197)
         if not cli.endswith("\n") and len(err.cli_lines) > 1:
             cli += "\n"
     body.update({
@@ -138,7 +138,7 @@ def error_body(dev, method, path, name, vdom, err: ApiError, mkey=None) -> dict:
 
 
 def status_body(dev, method, path, name, vdom, http_status, mkey=None, extra=None) -> dict:
-    # facts §6 (rapid7 PR #1027): 404 body has no `error` key; 405 for POST to a singleton (ISS #17)
+    # fortios-api.md §6 (rapid7 PR #1027): 404 body has no `error` key; 405 for POST to a singleton (ISS #17)
     body = base(dev, method, path, name, vdom)
     body["status"] = "error"
     body["http_status"] = http_status
@@ -149,7 +149,7 @@ def status_body(dev, method, path, name, vdom, http_status, mkey=None, extra=Non
     return body
 
 
-# --- HTML pages (facts §6: 401/403 bodies are HTML, ISS #384, T #339) -----------
+# --- HTML pages (fortios-api.md §6: 401/403 bodies are HTML, ISS #384, T #339) -----------
 
 HTML_401 = (
     "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n"
@@ -162,7 +162,7 @@ HTML_403 = (
     "<title>403 Forbidden</title>\n</head><body>\n<h1>Forbidden</h1>\n"
     "<p>You don't have permission to access this resource.</p>\n</body></html>\n"
 )
-# facts §6 table: 429 "Access temporarily blocked - maximum failed authentications reached".
+# fortios-api.md §6 table: 429 "Access temporarily blocked - maximum failed authentications reached".
 # ASSUMED: body is HTML like the other httpsd auth-layer answers (401/403 are HTML, ISS #384).
 HTML_429 = (
     "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n"

@@ -1,4 +1,4 @@
-"""/api/v2/monitor/... endpoints (facts §5).  Result shapes are ASSUMED unless cited."""
+"""/api/v2/monitor/... endpoints (fortios-api.md §5).  Result shapes are ASSUMED unless cited."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .scenarios import TOKEN_ERROR_MIGRATED, code_hash, rand_key, tokens_for_cod
 
 _sysrand = random.SystemRandom()
 
-# facts §5 / ts B9 + seed fortitoken-activation-failure.txt
+# fortios-api.md §5, troubleshooting.md B9 (FortiCare codes 14/10 and -7564 from KB 194508)
 FORTICARE_MESSAGES = {
     10: "forticare license card not found",
     14: "forticare license expired",
@@ -19,26 +19,26 @@ FORTICARE_MESSAGES = {
     31: "token does not belong to product",
     40: "FTM token Activation Code is invalid",
 }
-CODE_RE = re.compile(r"^[0-9A-Fa-f]{4}(-[0-9A-Fa-f]{4}){4}$")  # seed: DA8C-0508-1F31-4CF7-C990
+CODE_RE = re.compile(r"^[0-9A-Fa-f]{4}(-[0-9A-Fa-f]{4}){4}$")  # example code in KB 194508: DA8C-0508-1F31-4CF7-C990
 
 
 def _reachable(dev):
     if not dev.rt.get("fortiguard_reachable", True):
-        # ts B1: FortiGuard hosts must be reachable.  ASSUMED error shape: -9999 wrapper.
+        # troubleshooting.md B1: FortiGuard hosts must be reachable.  ASSUMED error shape: -9999 wrapper.
         raise E.err_generic("Failed to connect to FortiGuard server (fds1.fortinet.com / directregistration.fortinet.com)")
 
 
 def _required(params, name):
     val = params.get(name)
     if val is None or val == "":
-        raise E.HttpStatus(424, {"message": f"missing required parameter '{name}'"})  # facts §6: 424
+        raise E.HttpStatus(424, {"message": f"missing required parameter '{name}'"})  # fortios-api.md §6: 424
     return val
 
 
 # --- system -----------------------------------------------------------------------
 
 def system_status(dev, params, ctx):
-    # facts §5: field names inside results UNCONFIRMED -> ASSUMED names below
+    # fortios-api.md §5: field names inside results UNCONFIRMED -> ASSUMED names below
     return {"model_name": dev.model_name, "model_number": dev.model_number, "model": dev.model,
             "hostname": dev.hostname(), "log_disk_status": "available"}
 
@@ -46,7 +46,7 @@ def system_status(dev, params, ctx):
 def license_status(dev, params, ctx):
     lic = dev.rt.get("license", {})
     reach = dev.rt.get("fortiguard_reachable", True)
-    # ASSUMED shape (facts §5: UNCONFIRMED); vm.status vm_valid|vm_invalid per ts C5 (third-party)
+    # ASSUMED shape (fortios-api.md §5: UNCONFIRMED); vm.status vm_valid|vm_invalid per troubleshooting.md C5 (third-party)
     res = {
         "forticare": {"status": lic.get("forticare", "registered"), "account": "ops@example.com",
                       "support": {"hardware": {"status": "licensed"}, "enhanced": {"status": "licensed"}}},
@@ -78,7 +78,7 @@ def interfaces(dev, params, ctx):
         out[row["name"]] = {"id": row["name"], "name": row["name"], "alias": row.get("alias", ""),
                             "ip": ip, "mask": plen, "link": row.get("status", "up") == "up",
                             "speed": 1000, "duplex": 1, "role": row.get("role", ""),
-                            "tx_packets": 0, "rx_packets": 0}  # ASSUMED fields (facts §5 UNCONFIRMED)
+                            "tx_packets": 0, "rx_packets": 0}  # ASSUMED fields (fortios-api.md §5 UNCONFIRMED)
     return out
 
 
@@ -99,14 +99,14 @@ def available_certificates(dev, params, ctx):
 
 def fortiguard_server_info(dev, params, ctx):
     reach = dev.rt.get("fortiguard_reachable", True)
-    # ASSUMED shape; 173.243.138.68:443 is the FDS address in seed fortitoken-activation-failure.txt
+    # ASSUMED shape; 173.243.138.68:443 is the FDS address in the KB 194508 debug sample
     servers = [{"ip": "173.243.138.68", "port": 443, "rtt": 12 if reach else None, "weight": 10, "tz": -8,
                 "status": "reachable" if reach else "unreachable", "failures": 0 if reach else 9}]
     return {"servers": servers, "any_reachable": reach,
-            "token_server_status": "reachable" if reach else "unknown"}  # ts B4 wording
+            "token_server_status": "reachable" if reach else "unknown"}  # troubleshooting.md B4 wording
 
 
-# --- FortiToken (facts §5, access group authgrp) -----------------------------------------
+# --- FortiToken (fortios-api.md §5, access group authgrp) -----------------------------------------
 
 def _assigned(dev, sn):
     out = []
@@ -120,7 +120,7 @@ def _assigned(dev, sn):
 def _tok_status(dev, sn):
     row = dev.row("user/fortitoken", sn) or {}
     if row.get("status") == "lock":
-        return "locked"  # ts B4: locked by an admin (`set status lock`)
+        return "locked"  # troubleshooting.md B4: locked by an admin (`set status lock`)
     return dev.rt.get("tokens", {}).get(sn, "new")
 
 
@@ -130,13 +130,13 @@ def fortitoken_list(dev, params, ctx):
         out[sn] = {"status": _tok_status(dev, sn),
                    "type": "mobile" if sn.startswith("FTKMOB") else "hardware",
                    "license": row.get("license", ""), "assigned_to": _assigned(dev, sn)}
-    return out  # facts §2: "map of FortiTokens and their status" (key names ASSUMED)
+    return out  # fortios-api.md §2: "map of FortiTokens and their status" (key names ASSUMED)
 
 
 def _token_args(dev, params):
     toks = params.get("tokens")
     if toks is None or toks == "":
-        return list(dev.table("user/fortitoken"))  # facts §5: omitted -> all tokens
+        return list(dev.table("user/fortitoken"))  # fortios-api.md §5: omitted -> all tokens
     if isinstance(toks, str):
         toks = [t for t in re.split(r"[,\s]+", toks) if t]
     for t in toks:
@@ -152,13 +152,13 @@ def fortitoken_activate(dev, params, ctx):
         st = _tok_status(dev, sn)
         if st == "new":
             if not sn.startswith("FTKMOB"):
-                st = "active"  # ts B4: hardware token active
+                st = "active"  # troubleshooting.md B4: hardware token active
             elif _assigned(dev, sn):
-                st = "provisioning"  # ts B4: FTM assigned, waiting for the app
+                st = "provisioning"  # troubleshooting.md B4: FTM assigned, waiting for the app
             # ASSUMED: an unassigned mobile token stays "new" (nothing to provision)
             dev.rt["tokens"][sn] = st
         res.append({"serial": sn, "status": st})
-    return res  # ASSUMED: migrated tokens stay in "activation error" (ts B3/B5)
+    return res  # ASSUMED: migrated tokens stay in "activation error" (troubleshooting.md B3/B5)
 
 
 def fortitoken_refresh(dev, params, ctx):
@@ -184,12 +184,12 @@ def fortitoken_send_activation(dev, params, ctx):
         raise E.err_datasource(sn)
     owners = _assigned(dev, sn)
     if not owners:
-        # facts §5: the token "must be assigned to a user/admin" (error form ASSUMED)
+        # fortios-api.md §5: the token "must be assigned to a user/admin" (error form ASSUMED)
         raise E.err_generic("FortiToken is not assigned to any user")
     _reachable(dev)
     st = _tok_status(dev, sn)
     if st == TOKEN_ERROR_MIGRATED:
-        raise E.err_generic(TOKEN_ERROR_MIGRATED)  # ts B3: migrated tokens do not work
+        raise E.err_generic(TOKEN_ERROR_MIGRATED)  # troubleshooting.md B3: migrated tokens do not work
     if st == "locked":
         raise E.err_generic("FortiToken is locked")
     owner = dev.row(owners[0]["table"], owners[0]["name"]) or {}
@@ -199,12 +199,12 @@ def fortitoken_send_activation(dev, params, ctx):
     if method == "email" and not email or method == "sms" and not phone or (not method and not (email or phone)):
         raise E.err_generic("no email address or SMS phone number for the activation")  # ASSUMED
     if st in ("new", "provision timeout", "provisioning"):
-        dev.rt["tokens"][sn] = "provisioning"  # ts B10: activation code sent -> provisioning
+        dev.rt["tokens"][sn] = "provisioning"  # troubleshooting.md B10: activation code sent -> provisioning
     return {"token": sn, "method": method or ("sms" if phone else "email"), "status": dev.rt["tokens"].get(sn)}
 
 
 def _forticare_fail(code_num):
-    # ts B9 (UNCONFIRMED REST surface) -> ASSUMED: HTTP 500, error -7564 (FGT log line in the seed),
+    # troubleshooting.md B9 (UNCONFIRMED REST surface) -> ASSUMED: HTTP 500, error -7564 (FGT log line in KB 194508),
     # forticare_error_code/forticare_error_message keys (third-party: body can carry forticare_error_message)
     msg = FORTICARE_MESSAGES.get(code_num, "forticare error")
     return E.ApiError(-7564, [f"FortiCare error {code_num}: {msg}",
@@ -224,10 +224,10 @@ def _import_code(dev, code):
             dev.put_row("user/fortitoken", {"serial-number": sn, "status": "active", "seed": "", "comments": "",
                                             "license": lic, "activation-code": "", "activation-expire": 0,
                                             "reg-id": "", "os-ver": ""})
-            dev.rt["tokens"][sn] = "new"  # ts B4: newly added
+            dev.rt["tokens"][sn] = "new"  # troubleshooting.md B4: newly added
             added.append(sn)
         else:
-            kept.append(sn)  # ts B7: re-entering the code does not affect assigned/existing tokens
+            kept.append(sn)  # troubleshooting.md B7: re-entering the code does not affect assigned/existing tokens
     if added:
         dev.bump()
     return {"license": lic, "tokens": serials, "added": added, "unchanged": kept}
@@ -236,7 +236,7 @@ def _import_code(dev, code):
 def fortitoken_import_mobile(dev, params, ctx):
     code = str(_required(params, "code")).strip()
     if not CODE_RE.match(code):
-        raise E.err_invalid_value(code[:4] + "...")  # ts B8: "input value is invalid"; never echo a code
+        raise E.err_invalid_value(code[:4] + "...")  # troubleshooting.md B8: "input value is invalid"; never echo a code
     _reachable(dev)
     err = dev.rt.get("forticare_error") or dev.rt.get("forticare_codes", {}).get(code_hash(code))
     if err:
@@ -246,17 +246,17 @@ def fortitoken_import_mobile(dev, params, ctx):
 
 def fortitoken_import_trial(dev, params, ctx):
     _reachable(dev)
-    return _import_code(dev, TRIAL_CODE)  # ts B8: two free trial tokens FTMTRIAL...
+    return _import_code(dev, TRIAL_CODE)  # troubleshooting.md B8: two free trial tokens FTMTRIAL...
 
 
-# --- EMS (facts §5, access group utmgrp.endpoint-control) ---------------------------------
+# --- EMS (fortios-api.md §5, access group utmgrp.endpoint-control) ---------------------------------
 
 def _ems_key(dev, params, required):
     if dev.mkey("endpoint-control/fctems") == "ems-id":
-        raw = params.get("ems_id")  # facts §5: ems_id on 7.0.8+/7.2.1+
+        raw = params.get("ems_id")  # fortios-api.md §5: ems_id on 7.0.8+/7.2.1+
         name = "ems_id"
     else:
-        raw = params.get("ems_name")  # facts §5: ems_name before the key change
+        raw = params.get("ems_name")  # fortios-api.md §5: ems_name before the key change
         name = "ems_name"
     if raw is None or raw == "":
         if required:
@@ -283,18 +283,18 @@ def _ems_state(dev, key):
         return out
     trusted = st["ca_trusted"] or st["verified"]
     connected = st["reachable"] and trusted
-    authorized = connected and st["approved"] and not ev  # ts C5: eval FGT never authorized (ASSUMED cause)
+    authorized = connected and st["approved"] and not ev  # troubleshooting.md C5: eval FGT never authorized (ASSUMED cause)
     out.update({"status": "connected" if connected else "disconnected", "connection": "connected" if connected else "disconnected",
                 "verified": bool(st["verified"]), "authorized": authorized,
                 "authorization": "authorized" if authorized else ("not_authorized" if connected else "unknown"),
                 "error_code": 0, "error_message": ""})
     if not st["reachable"]:
-        # ts C4: codes -1/-2/-3/-6 have no public text -> ASSUMED code/text for an unreachable EMS
+        # troubleshooting.md C4: codes -1/-2/-3/-6 have no public text -> ASSUMED code/text for an unreachable EMS
         out.update({"error_code": -1, "error_message": "EMS server connection failed. Unable to connect to server."})
     elif not trusted:
-        out.update({"error_code": -4, "error_message": "EMS server certificate is not signed by any known CA."})  # ts C4
+        out.update({"error_code": -4, "error_message": "EMS server certificate is not signed by any known CA."})  # troubleshooting.md C4
     elif not authorized:
-        # ts C4 / C1 (forum 222572): -8 and HTTP 401 on api/v1/settings/server/public_address
+        # troubleshooting.md C4/C1 (forum 222572): -8 and HTTP 401 on api/v1/settings/server/public_address
         out.update({"error_code": -8, "error_message": "EMS server connection failed. Authentication failed",
                     "last_rest_error": {"api": "api/v1/settings/server/public_address", "http_code": 401,
                                         "message": "Unauthorized"}})
@@ -315,7 +315,7 @@ def ems_status_summary(dev, params, ctx):
 
 
 def ems_cert_status(dev, params, ctx):
-    key = _ems_key(dev, params, True)  # facts §5: ems_id required
+    key = _ems_key(dev, params, True)  # fortios-api.md §5: ems_id required
     st = dev.rt.get("ems", {}).get(key)
     row = dev.row("endpoint-control/fctems", key)
     if st is None:
@@ -326,9 +326,9 @@ def ems_cert_status(dev, params, ctx):
     if "ems-id" in row:
         res["ems_id"] = row["ems-id"]
     if not st["ca_trusted"] and not st["verified"]:
-        res.update({"error_code": -4, "error_message": "EMS server certificate is not signed by any known CA."})  # ts C4
+        res.update({"error_code": -4, "error_message": "EMS server certificate is not signed by any known CA."})  # troubleshooting.md C4
     if str(params.get("with_cert", "")).lower() in ("1", "true") and st["ca_trusted"]:
-        # facts §5: with_cert "Available when the certificate is authenticated by installed CA certificates"
+        # fortios-api.md §5: with_cert "Available when the certificate is authenticated by installed CA certificates"
         res["cert"] = {"fingerprint": st["fingerprint"], "issuer": st["issuer"], "subject": st["subject"],
                        "valid_from": st["valid_from"], "valid_to": st["valid_to"], "verified": bool(st["verified"])}
     return res
@@ -340,19 +340,19 @@ def _norm_fp(fp):
 
 def ems_verify_cert(dev, params, ctx):
     key = _ems_key(dev, params, True)
-    fp = _required(params, "fingerprint")  # facts §5: fingerprint required
+    fp = _required(params, "fingerprint")  # fortios-api.md §5: fingerprint required
     st = dev.rt.get("ems", {}).get(key)
     if st is None:
         raise E.err_generic("EMS entry is not configured")
     if not st["reachable"]:
-        # ts C4: "Error in requesting EMS fabric connection: -N ... Command fail. Return code -9999"
+        # troubleshooting.md C4: "Error in requesting EMS fabric connection: -N ... Command fail. Return code -9999"
         raise E.err_generic("Error in requesting EMS fabric connection: -1")
     if _norm_fp(fp) != _norm_fp(st["fingerprint"]):
         raise E.err_generic("Error in requesting EMS fabric connection: -4 (certificate fingerprint mismatch)")  # ASSUMED text
     st["verified"] = True
     row = dev.row("endpoint-control/fctems", key)
     if "capabilities" in row and not row["capabilities"]:
-        row["capabilities"] = "fabric-auth silent-approval websocket"  # ts C1: learned on verify
+        row["capabilities"] = "fabric-auth silent-approval websocket"  # troubleshooting.md C1: learned on verify
         dev.bump()
     return {"verified": True}
 
@@ -368,27 +368,27 @@ def ems_unverify_cert(dev, params, ctx):
 # --- API user ---------------------------------------------------------------------------
 
 def generate_key(dev, params, ctx):
-    user = _required(params, "api-user")  # facts §5
+    user = _required(params, "api-user")  # fortios-api.md §5
     row = dev.row("system/api-user", user)
     if row is None:
         raise E.err_datasource(user)
     key = rand_key(_sysrand)
-    dev.set_key(user, key)  # facts §5: the old api-key is replaced at once
+    dev.set_key(user, key)  # fortios-api.md §5: the old api-key is replaced at once
     row["api-key"] = "set"
     dev.bump()
-    return {"access_token": key}  # facts §5: clients read results.access_token
+    return {"access_token": key}  # fortios-api.md §5: clients read results.access_token
 
 
 # path -> (method, access group, write, handler)
 ENDPOINTS = {
-    "system/status": ("GET", ("any", None), False, system_status),  # facts §5: group any
-    "license/status": ("GET", ("any", None), False, license_status),  # facts §5: group any
+    "system/status": ("GET", ("any", None), False, system_status),  # fortios-api.md §5: group any
+    "license/status": ("GET", ("any", None), False, license_status),  # fortios-api.md §5: group any
     "system/central-management/status": ("GET", ("sysgrp", "cfg"), False, central_status),  # group ASSUMED
-    "system/fortimanager/status": ("GET", ("sysgrp", "cfg"), False, central_status),  # facts §5: sysgrp.cfg
-    "system/interface": ("GET", ("netgrp", "cfg"), False, interfaces),  # facts §5: netgrp.cfg
-    "system/available-certificates": ("GET", ("any", None), False, available_certificates),  # facts §5: any
-    "system/fortiguard/server-info": ("GET", ("sysgrp", "cfg"), False, fortiguard_server_info),  # facts §5
-    "user/fortitoken": ("GET", ("authgrp", None), False, fortitoken_list),  # facts §5: authgrp
+    "system/fortimanager/status": ("GET", ("sysgrp", "cfg"), False, central_status),  # fortios-api.md §5: sysgrp.cfg
+    "system/interface": ("GET", ("netgrp", "cfg"), False, interfaces),  # fortios-api.md §5: netgrp.cfg
+    "system/available-certificates": ("GET", ("any", None), False, available_certificates),  # fortios-api.md §5: any
+    "system/fortiguard/server-info": ("GET", ("sysgrp", "cfg"), False, fortiguard_server_info),  # fortios-api.md §5
+    "user/fortitoken": ("GET", ("authgrp", None), False, fortitoken_list),  # fortios-api.md §5: authgrp
     "user/fortitoken/activate": ("POST", ("authgrp", None), True, fortitoken_activate),
     "user/fortitoken/refresh": ("POST", ("authgrp", None), True, fortitoken_refresh),
     "user/fortitoken/provision": ("POST", ("authgrp", None), True, fortitoken_provision),
@@ -400,9 +400,9 @@ ENDPOINTS = {
     "endpoint-control/ems/cert-status": ("GET", ("utmgrp", "endpoint-control"), False, ems_cert_status),
     "endpoint-control/ems/verify-cert": ("POST", ("utmgrp", "endpoint-control"), True, ems_verify_cert),
     "endpoint-control/ems/unverify-cert": ("POST", ("utmgrp", "endpoint-control"), True, ems_unverify_cert),
-    "system/api-user/generate-key": ("POST", ("sysgrp", "admin"), True, generate_key),  # facts §5: sysgrp.admin
+    "system/api-user/generate-key": ("POST", ("sysgrp", "admin"), True, generate_key),  # fortios-api.md §5: sysgrp.admin
 }
-ADMIN_PASSWD_ACTIONS = ("system/api-user/generate-key",)  # facts §4: 7.6.5 generate-key needs it
+ADMIN_PASSWD_ACTIONS = ("system/api-user/generate-key",)  # fortios-api.md §4: 7.6.5 generate-key needs it
 
 
 def split(path):
@@ -416,8 +416,8 @@ def handle(dev, path, method, params, vdom, ctx):
     if ep is None:
         return 404, E.status_body(dev, method, p, n, vdom, 404)  # ASSUMED
     if ep[0] != method:
-        return 405, E.status_body(dev, method, p, n, vdom, 405)  # facts §6: 405 method not allowed
-    # ASSUMED monitor envelope: GET envelope keys (facts §6) + "action" (path/name/action split)
+        return 405, E.status_body(dev, method, p, n, vdom, 405)  # fortios-api.md §6: 405 method not allowed
+    # ASSUMED monitor envelope: GET envelope keys (fortios-api.md §6) + "action" (path/name/action split)
     env = E.base(dev, method, p, n, vdom)
     env["action"] = action
     try:

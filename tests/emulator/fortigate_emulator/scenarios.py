@@ -21,8 +21,8 @@ SEED_SCENARIOS = [
 ]
 ALL_SCENARIOS = ["healthy"] + SEED_SCENARIOS
 
-TOKEN_ERROR_MIGRATED = "activation error (token not exist in FortiGuard)"  # ts B4 wording
-TRIAL_CODE = "0000-0000-0000-0000-0000"  # ts B8: trial tokens import code
+TOKEN_ERROR_MIGRATED = "activation error (token not exist in FortiGuard)"  # troubleshooting.md B4 wording
+TRIAL_CODE = "0000-0000-0000-0000-0000"  # troubleshooting.md B8: trial tokens import code
 
 
 def seeds_scenarios(n: int) -> list:
@@ -45,7 +45,7 @@ def seeds_scenarios(n: int) -> list:
 def forced_version(scenario: str, version: str) -> str:
     """Scenarios that only exist on some versions are moved onto a compatible one."""
     if scenario == "api-url-token-disabled" and not versions.rule(version, "url_token_rule"):
-        return "7.4.8"  # facts §7: the setting only exists from 7.4.5 (brief: use 7.4.8)
+        return "7.4.8"  # fortios-api.md §7: the setting only exists from 7.4.5 (brief: use 7.4.8)
     return version
 
 
@@ -57,14 +57,14 @@ def _h(*parts) -> str:
 
 def tokens_for_code(code: str, device_serial: str = ""):
     """ASSUMED: a licence code holds 2-5 FTKMOB tokens, derived deterministically from the code.
-    Trial code (all zeros, ts B8) holds the two trial tokens of this device."""
+    Trial code (all zeros, troubleshooting.md B8) holds the two trial tokens of this device."""
     code = code.upper()
     if code == TRIAL_CODE:
-        lic = "FTMTRIAL" + _h("trial", device_serial)[:8]  # ts B8: licence FTMTRIALxxxxxxxx
+        lic = "FTMTRIAL" + _h("trial", device_serial)[:8]  # troubleshooting.md B8: licence FTMTRIALxxxxxxxx
         return lic, ["FTKMOB" + _h("trial", device_serial, i)[:10] for i in range(2)]
     h = _h("code", code)
     n = 2 + int(h[:2], 16) % 4
-    lic = "EFTM" + h[2:10]  # ts B8: paid licences are named EFTM...
+    lic = "EFTM" + h[2:10]  # troubleshooting.md B8: paid licences are named EFTM...
     return lic, ["FTKMOB" + _h("code", code, i)[:10] for i in range(n)]
 
 
@@ -125,7 +125,7 @@ def _fctems_row(dev: Device, key, configured: bool):
         "source-ip": "0.0.0.0",
         "pull-sysinfo": "enable", "pull-vulnerabilities": "enable", "pull-tags": "enable",
         "pull-malware-hash": "enable", "pull-avatars": "enable",
-        "capabilities": "fabric-auth silent-approval websocket" if configured else "",  # ts C1
+        "capabilities": "fabric-auth silent-approval websocket" if configured else "",  # troubleshooting.md C1
         "call-timeout": 30, "out-of-sync-threshold": 180, "send-tags-to-all-vdoms": "disable",
         "websocket-override": "disable", "preserve-ssl-session": "disable",
         "interface-select-method": "auto", "interface": "",
@@ -150,12 +150,12 @@ def build_baseline(dev: Device, rng, http: bool):
     g = {"hostname": dev.name, "vdom-mode": "no-vdom", "admin-sport": 443, "timezone": "04",
          "two-factor-ftm-expiry": 72}
     if versions.field_allowed(v, "system/global", "rest-api-key-url-query"):
-        g["rest-api-key-url-query"] = "disable"  # facts §7 / H: default disable
+        g["rest-api-key-url-query"] = "disable"  # fortios-api.md §4/§7 (default per source H): disable
     dev.config["system/global"] = g
     dev.put_row("system/vdom", {"name": "root"})
     dev.put_row("system/interface", {
         "name": dev.wan, "vdom": "root", "type": "physical", "role": "wan", "mode": "static",
-        "ip": f"{wan_ip(dev.index)} 255.255.255.0", "allowaccess": "ping https ssh ftm",  # facts §1: ftm needed
+        "ip": f"{wan_ip(dev.index)} 255.255.255.0", "allowaccess": "ping https ssh ftm",  # fortios-api.md §1: ftm needed
         "status": "up", "alias": "WAN", "description": ""})
     dev.put_row("system/interface", {
         "name": dev.lan, "vdom": "root", "type": "physical" if dev.is_vm else "hard-switch", "role": "lan",
@@ -184,12 +184,12 @@ def build_baseline(dev: Device, rng, http: bool):
     # ASSUMED: a healthy unit is not centrally managed (type none)
     dev.config["system/central-management"] = {"type": "none", "fmg": "", "mode": "normal",
                                                "fmg-source-ip": "0.0.0.0", "serial-number": ""}
-    # ftm-push (facts §1)
+    # ftm-push (fortios-api.md §1)
     fp = {"status": "enable", "server-port": 4433, "server-ip": "0.0.0.0"}
     if versions.field_allowed(v, "system/ftm-push", "server"):
         fp["server"] = wan_ip(dev.index)
     else:
-        fp["server-ip"] = wan_ip(dev.index)  # ts A2: 6.4.9 and earlier use server-ip
+        fp["server-ip"] = wan_ip(dev.index)  # troubleshooting.md A2: 6.4.9 and earlier use server-ip
     if versions.field_allowed(v, "system/ftm-push", "server-cert"):
         fp["server-cert"] = versions.ftm_default_cert(v)
     if versions.field_allowed(v, "system/ftm-push", "proxy"):
@@ -201,7 +201,7 @@ def build_baseline(dev: Device, rng, http: bool):
     dev.set_key(API_USER, rand_key(rng))
     dev.admin_password = rand_key(rng, 16)
     dev.inventory_token = dev.api_keys[API_USER]
-    # tokens: bound and provisioned (ts B4: FTM activated in the app = provisioned)
+    # tokens: bound and provisioned (troubleshooting.md B4: FTM activated in the app = provisioned)
     code = rand_code(rng, 3)
     dev.license_codes = [code]
     lic, serials = tokens_for_code(code)
@@ -223,7 +223,7 @@ def build_baseline(dev: Device, rng, http: bool):
     dev.rt["license"] = {"forticare": "registered", "vm": "vm_valid" if dev.is_vm else None,
                          "evaluation": False, "fortiguard": "licensed"}
     dev.rt["fmg"] = {"connection": "none"}
-    # EMS: facts §3 (UNCONFIRMED -> ASSUMED): on ems-id versions rows 1..max exist by default
+    # EMS: fortios-api.md §3 (UNCONFIRMED -> ASSUMED): on ems-id versions rows 1..max exist by default
     mk = dev.mkey("endpoint-control/fctems")
     dev.rt["ems"] = {}
     if mk == "ems-id":
@@ -257,7 +257,7 @@ def apply_scenario(dev: Device, scenario: str, rng, http: bool):
     dev.scenario = scenario
     dev.set_model(versions.MODELS[(dev.index - 1) % len(versions.MODELS)])  # back to the device's own model
     if scenario == "ems-eval-license" and not dev.is_vm:
-        dev.set_model(versions.MODELS[0])  # an evaluation licence only exists for VMs (ts C5)
+        dev.set_model(versions.MODELS[0])  # an evaluation licence only exists for VMs (troubleshooting.md C5)
     build_baseline(dev, rng, http)
     v = dev.version
     fp = dev.config["system/ftm-push"]
@@ -267,20 +267,20 @@ def apply_scenario(dev: Device, scenario: str, rng, http: bool):
         pass
     elif scenario == "ftm-push-no-cert":
         if "server-cert" in fp:
-            fp["server-cert"] = " "  # ts A5: set server-cert " "
+            fp["server-cert"] = " "  # troubleshooting.md A5: set server-cert " "
     elif scenario == "ftm-push-disabled":
         fp["status"] = "disable"
     elif scenario == "ftm-push-legacy-server-ip":
-        # ts A2: on 6.4.10+ only server-ip set, server empty; on 6.4.9 server-ip is the setting (healthy)
+        # troubleshooting.md A2: on 6.4.10+ only server-ip set, server empty; on 6.4.9 server-ip is the setting (healthy)
         if "server" in fp:
             fp["server"] = ""
             fp["server-ip"] = wan_ip(dev.index)
     elif scenario == "ftm-push-no-ftm-access":
-        dev.row("system/interface", dev.wan)["allowaccess"] = "ping https ssh"  # ts A3/A6
+        dev.row("system/interface", dev.wan)["allowaccess"] = "ping https ssh"  # troubleshooting.md A3/A6
     elif scenario == "token-not-activated":
-        _tokens_status(dev, "new")  # ts B4
+        _tokens_status(dev, "new")  # troubleshooting.md B4
     elif scenario == "token-migrated":
-        # ts B3/B5: seed present in config but "activation error"; users + admin bound
+        # troubleshooting.md B3/B5: seed present in config but "activation error"; users + admin bound
         _tokens_status(dev, TOKEN_ERROR_MIGRATED)
         first = next(iter(dev.rt["tokens"]))
         for u in dev.table("user/local").values():
@@ -291,7 +291,7 @@ def apply_scenario(dev: Device, scenario: str, rng, http: bool):
                     "sms-server": "fortiguard", "sms-phone": "+15555550199"})
         assert first
     elif scenario in ("token-license-expired", "token-card-not-found"):
-        # seed fortitoken-activation-failure.txt: FortiCare 14 / 10 on import; no tokens yet
+        # troubleshooting.md B9 (KB 194508): FortiCare 14 / 10 on import; no tokens yet
         dev.config["user/fortitoken"] = {}
         dev.rt["tokens"] = {}
         dev.rt["fortiguard_tokens"] = {}
@@ -301,26 +301,26 @@ def apply_scenario(dev: Device, scenario: str, rng, http: bool):
         dev.license_codes = [code]
         dev.rt["forticare_codes"][code_hash(code)] = 14 if scenario == "token-license-expired" else 10
     elif scenario == "fmg-managed":
-        # ts B2: FortiManager manages the FGT
+        # troubleshooting.md B2: FortiManager manages the FGT
         dev.config["system/central-management"].update({"type": "fortimanager", "fmg": "192.0.2.10"})
         dev.rt["fmg"] = {"connection": "up"}
     elif scenario == "fortiguard-unreachable":
-        dev.rt["fortiguard_reachable"] = False  # ts B1
+        dev.rt["fortiguard_reachable"] = False  # troubleshooting.md B1
         _tokens_status(dev, "new")
     elif scenario == "ems-cert-untrusted":
-        # facts §3 / ts C4: "EMS server certificate is not signed by any known CA." (-4)
+        # fortios-api.md §3, troubleshooting.md C4: "EMS server certificate is not signed by any known CA." (-4)
         ems.update({"ca_trusted": False, "verified": False})
         dev.table("certificate/ca").pop("FortiFleet_EMS_CA", None)
     elif scenario == "ems-not-authorized":
-        ems.update({"approved": False})  # ts C1/C4: connected, verified, not authorized (-8)
+        ems.update({"approved": False})  # troubleshooting.md C1/C4: connected, verified, not authorized (-8)
     elif scenario == "ems-eval-license":
-        # ts C5: FGT evaluation licence; EMS never authorizes it (inferred, UNCONFIRMED in facts)
+        # troubleshooting.md C5: FGT evaluation licence; EMS never authorizes it (inferred; UNCONFIRMED there)
         dev.rt["license"].update({"evaluation": True, "vm": "vm_valid"})
         ems.update({"approved": False})
     elif scenario == "ems-unreachable":
         ems.update({"reachable": False})
     elif scenario == "api-token-rejected":
-        dev.inventory_token = rand_key(rng)  # seed api-token-authentication-failed.txt
+        dev.inventory_token = rand_key(rng)  # troubleshooting.md D (Knocknoc 202001: the token is not accepted)
     elif scenario == "api-trusthost-mismatch":
         dev.row("system/api-user", API_USER)["trusthost"] = [
             {"id": 1, "type": "ipv4-trusthost", "ipv4-trusthost": "10.99.0.0 255.255.0.0", "ipv6-trusthost": "::/0"}]
@@ -330,6 +330,6 @@ def apply_scenario(dev: Device, scenario: str, rng, http: bool):
                      "vpngrp": "read", "utmgrp": "custom", "utmgrp-permission": {"endpoint-control": "none"},
                      "secfabgrp": "read", "loggrp": "read", "ftviewgrp": "read", "wanoptgrp": "read", "wifi": "read"})
     elif scenario == "api-url-token-disabled":
-        dev.config["system/global"]["rest-api-key-url-query"] = "disable"  # facts §7
+        dev.config["system/global"]["rest-api-key-url-query"] = "disable"  # fortios-api.md §7
     dev.trust_cache = None
     _ = v

@@ -267,7 +267,7 @@ class Fleet:
                                   self.opts.lockout_seconds, vdom, group, write, is_global)
         except A.AuthFail as fail:
             self.record(dev, request, fail.status, fail.outcome, write, action, detail=fail.detail or None)
-            return fail.status, E.html_page(fail.status), fail.headers, True  # facts §6: HTML 401/403
+            return fail.status, E.html_page(fail.status), fail.headers, True  # fortios-api.md §6: HTML 401/403
         body = {}
         if method in ("POST", "PUT"):
             raw_body = await request.read()
@@ -279,8 +279,8 @@ class Fleet:
                     p, n = cmdb.split_path(path)
                     return 400, E.status_body(dev, method, p, n, vdom, 400), None, False  # ASSUMED
         pvdom = "root" if is_global else vdom
-        # facts §4 / §6 ISS #409: 7.6.5 writes of api-user/admin and generate-key need X-Admin-Passwd.
-        # ASSUMED: token-authenticated requests need it too (UNCONFIRMED in facts).
+        # fortios-api.md §4/§6 (ISS #409): 7.6.5 writes of api-user/admin and generate-key need X-Admin-Passwd.
+        # ASSUMED: token-authenticated requests need it too (UNCONFIRMED in fortios-api.md §4).
         if versions.rule(dev.version, "admin_passwd_header") and (
                 (kind == "cmdb" and write and path in cmdb.ADMIN_PASSWD_PATHS)
                 or (kind == "monitor" and path in monitor.ADMIN_PASSWD_ACTIONS)):
@@ -294,7 +294,7 @@ class Fleet:
         if kind == "cmdb":
             # ASSUMED: one config tree shared by all VDOMs; only the envelope `vdom` differs
             if is_global and method == "GET":
-                # facts §6: ?global=1 -> list of per-VDOM envelopes
+                # fortios-api.md §6: ?global=1 -> list of per-VDOM envelopes
                 row = dev.row("system/api-user", user) or {}
                 mine = {v.get("name") for v in row.get("vdom", []) or []}
                 vd = [v for v in dev.table("system/vdom") if v in mine] or ["root"]
@@ -311,6 +311,6 @@ class Fleet:
                 params.update(body)
             status, result = monitor.handle(dev, path, method, params, pvdom, self)
             if is_global and method == "GET":
-                result = [result]  # facts §6: list of per-VDOM envelopes (ASSUMED for monitor too)
+                result = [result]  # fortios-api.md §6: list of per-VDOM envelopes (ASSUMED for monitor too)
         self.record(dev, request, status, "ok", write, action)
         return status, result, None, False

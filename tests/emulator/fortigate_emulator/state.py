@@ -9,13 +9,13 @@ import ipaddress
 from . import versions
 
 # cmdb tables: path -> (mkey attribute or None for a singleton, access group (group, sub)).
-# mkeys: facts §2 (fortitoken serial-number), §3 (fctems, version dependent), §4 (api-user name),
-# §5 (interface/certificate name), user/local + system/admin name (facts §2).
-# Access groups: facts §5 gives groups for monitor endpoints only (P). For cmdb tables the
+# mkeys: fortios-api.md §2 (fortitoken serial-number), §3 (fctems, version dependent), §4 (api-user name),
+# §5 (interface/certificate name), user/local + system/admin name (fortios-api.md §2).
+# Access groups: fortios-api.md §5 gives groups for monitor endpoints only (P). For cmdb tables the
 # group is ASSUMED to follow the same area: user/* -> authgrp, system/* -> sysgrp,
 # interface -> netgrp, certificates -> vpngrp, fctems -> utmgrp.endpoint-control.
 SCHEMA = {
-    "system/ftm-push": (None, ("sysgrp", "cfg")),  # facts §1: singleton; group ASSUMED sysgrp
+    "system/ftm-push": (None, ("sysgrp", "cfg")),  # fortios-api.md §1: singleton; group ASSUMED sysgrp
     "system/global": (None, ("sysgrp", "cfg")),
     "system/central-management": (None, ("sysgrp", "cfg")),
     "user/fortitoken": ("serial-number", ("authgrp", None)),
@@ -32,13 +32,13 @@ SCHEMA = {
 
 SECRET_FIELDS = {"api-key", "seed", "activation-code", "password", "cloud-authentication-access-key",
                  "admin-password"}
-MASK = "ENC XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"  # ASSUMED: FortiOS shows secrets as "ENC <ciphertext>" (facts §4)
+MASK = "ENC XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"  # ASSUMED: FortiOS shows secrets as "ENC <ciphertext>" (fortios-api.md §4)
 
 
 def mkey_of(version: str, path: str):
     mk = SCHEMA[path][0]
     if mk == "<fctems>":
-        # facts §3: name on <=7.0.7, ems-id on 7.0.8+/7.2.1+
+        # fortios-api.md §3: name on <=7.0.7, ems-id on 7.0.8+/7.2.1+
         return "ems-id" if versions.rule(version, "fctems_ems_id_key") else "name"
     return mk
 
@@ -148,7 +148,7 @@ class Device:
             for ent in row.get("trusthost", []) or []:
                 if ent.get("type", "ipv4-trusthost") != "ipv4-trusthost":
                     continue
-                val = ent.get("ipv4-trusthost", "0.0.0.0 0.0.0.0")  # facts §4 default
+                val = ent.get("ipv4-trusthost", "0.0.0.0 0.0.0.0")  # fortios-api.md §4 default
                 try:
                     net = ipaddress.IPv4Network(val.replace(" ", "/") if " " in val else val, strict=False)
                 except ValueError:

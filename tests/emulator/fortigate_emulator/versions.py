@@ -1,7 +1,7 @@
 """Version profiles and version-dependent rules, kept as DATA.
 
 Every rule here cites the fact sheet section it follows
-(/work/shared/reference/fortios-api-facts.md = "facts", troubleshooting-facts.md = "ts").
+(docs/reference/fortios-api.md "§N" and docs/reference/troubleshooting.md "XN").
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ def vt(version: str) -> tuple:
 
 
 # Profiles the emulator can serve.  Build numbers: 7.6.5 = 3651 is from ISS #409
-# (facts §6); the other build numbers are ASSUMED (plausible, not from a source).
+# (fortios-api.md §6); the other build numbers are ASSUMED (plausible, not from a source).
 PROFILES = {
     "6.4.9": {"build": 1966},    # ASSUMED build
     "6.4.15": {"build": 2095},   # ASSUMED build
@@ -23,7 +23,7 @@ PROFILES = {
     "7.4.4": {"build": 2662},    # ASSUMED build
     "7.4.8": {"build": 2795},    # ASSUMED build
     "7.6.4": {"build": 3596},    # ASSUMED build
-    "7.6.5": {"build": 3651},    # facts §6: ISS #409 body shows "build":3651 on v7.6.5
+    "7.6.5": {"build": 3651},    # fortios-api.md §6: ISS #409 body shows "build":3651 on v7.6.5
 }
 DEFAULT_PROFILE = "7.4.4"
 PROFILE_ORDER = sorted(PROFILES, key=vt)
@@ -35,16 +35,16 @@ PROFILE_ORDER = sorted(PROFILES, key=vt)
 # (see errors.field_not_on_version).
 # ---------------------------------------------------------------------------
 FIELD_RANGES = {
-    # facts §1 table / ts A1
+    # fortios-api.md §1 table, troubleshooting.md A1
     ("system/ftm-push", "status"): [("6.0.0", None)],
     ("system/ftm-push", "server-port"): [("6.0.0", None)],
-    ("system/ftm-push", "server-ip"): [("6.0.0", None)],  # facts §1: never removed in C's schema
-    # facts §1: COMM says `set server` exists from 6.4.10 (C samples no 6.4.10 build)
+    ("system/ftm-push", "server-ip"): [("6.0.0", None)],  # fortios-api.md §1: never removed in C's schema
+    # fortios-api.md §1: COMM says `set server` exists from 6.4.10 (C samples no 6.4.10 build)
     ("system/ftm-push", "server"): [("6.4.10", None)],
-    ("system/ftm-push", "server-cert"): [("6.4.0", None)],  # facts §1: v6.4.0 ->
-    ("system/ftm-push", "proxy"): [("7.4.1", None)],  # facts §1: v7.4.1 ->
-    ("system/ftm-push", "interface"): [("7.6.4", None)],  # facts §1: v7.6.4 -> (first release UNCONFIRMED)
-    # facts §3 attribute table (C v_range)
+    ("system/ftm-push", "server-cert"): [("6.4.0", None)],  # fortios-api.md §1: v6.4.0 ->
+    ("system/ftm-push", "proxy"): [("7.4.1", None)],  # fortios-api.md §1: v7.4.1 ->
+    ("system/ftm-push", "interface"): [("7.6.4", None)],  # fortios-api.md §1: v7.6.4 -> (first release UNCONFIRMED)
+    # fortios-api.md §3 attribute table (C v_range)
     ("endpoint-control/fctems", "ems-id"): [("7.0.8", "7.0.99"), ("7.2.1", None)],
     ("endpoint-control/fctems", "status"): [("7.0.8", "7.0.99"), ("7.2.1", None)],
     ("endpoint-control/fctems", "dirty-reason"): [("7.0.8", "7.0.99"), ("7.2.1", None)],
@@ -60,13 +60,13 @@ FIELD_RANGES = {
     ("endpoint-control/fctems", "preserve-ssl-session"): [("7.0.1", "7.4.4")],
     ("endpoint-control/fctems", "interface-select-method"): [("7.0.6", "7.0.99"), ("7.2.1", None)],
     ("endpoint-control/fctems", "interface"): [("7.0.6", "7.0.99"), ("7.2.1", None)],
-    # facts §3: trust-ca-cn [7.0.12], [7.2.4 ->]
+    # fortios-api.md §3: trust-ca-cn [7.0.12], [7.2.4 ->]
     ("endpoint-control/fctems", "trust-ca-cn"): [("7.0.12", "7.0.99"), ("7.2.4", None)],
-    ("endpoint-control/fctems", "verifying-ca"): [("7.4.2", None)],  # facts §3
+    ("endpoint-control/fctems", "verifying-ca"): [("7.4.2", None)],  # fortios-api.md §3
     ("endpoint-control/fctems", "cloud-server-type"): [("6.4.0", "7.4.0")],
     ("endpoint-control/fctems", "status-check-interval"): [("6.4.4", "6.4.99")],  # ASSUMED: "6.4.4 only" read as the 6.4 branch from 6.4.4
     ("endpoint-control/fctems", "certificate"): [("6.4.0", "6.4.4")],
-    # facts §7: Fortinet says rest-api-key-url-query appeared in 7.4.5 (C shows 7.6.1); brief: follow 7.4.5
+    # fortios-api.md §7: Fortinet says rest-api-key-url-query appeared in 7.4.5 (C shows 7.6.1); brief: follow 7.4.5
     ("system/global", "rest-api-key-url-query"): [("7.4.5", None)],
 }
 
@@ -86,19 +86,19 @@ def field_allowed(version: str, path: str, field: str) -> bool:
 # Behaviour switches (each a named rule; look-ups go through `rule`).
 # ---------------------------------------------------------------------------
 RULES = {
-    # facts §1 / ts A2: from 6.4.10 `server-ip` alone is refused with -56
+    # fortios-api.md §1, troubleshooting.md A2: from 6.4.10 `server-ip` alone is refused with -56
     "ftm_server_required": ("6.4.10", None),
-    # facts §3: fctems keyed by ems-id on 7.0.8+ (7.0 branch) and 7.2.1+
+    # fortios-api.md §3: fctems keyed by ems-id on 7.0.8+ (7.0 branch) and 7.2.1+
     "fctems_ems_id_key": [("7.0.8", "7.0.99"), ("7.2.1", None)],
-    # facts §3 (T docs): ems-id 1-5 on 7.0.8-7.0.19 and 7.2.1-7.2.3, 1-7 on 7.2.4+
+    # fortios-api.md §3 (T docs): ems-id 1-5 on 7.0.8-7.0.19 and 7.2.1-7.2.3, 1-7 on 7.2.4+
     "fctems_max7": ("7.2.4", None),
-    # facts §7: query-string token refused by default from 7.4.5
+    # fortios-api.md §7: query-string token refused by default from 7.4.5
     "url_token_rule": ("7.4.5", None),
-    # facts §4 / §6 ISS #409: X-Admin-Passwd needed from 7.6.5; cli_error is a LIST there
+    # fortios-api.md §4/§6 (ISS #409): X-Admin-Passwd needed from 7.6.5; cli_error is a LIST there
     "admin_passwd_header": ("7.6.5", None),
     "cli_error_list": ("7.6.5", None),  # ASSUMED: list form starts exactly at 7.6.5 (only 7.6.5 observed)
-    # facts §1: default server-cert Fortinet_Factory 6.4.0-7.4.3; T wording implies change at 7.4.4
-    "ftm_cert_gui_server": ("7.4.4", None),  # ASSUMED (UNCONFIRMED in facts): change at exactly 7.4.4
+    # fortios-api.md §1: default server-cert Fortinet_Factory 6.4.0-7.4.3; T wording implies change at 7.4.4
+    "ftm_cert_gui_server": ("7.4.4", None),  # ASSUMED (UNCONFIRMED in fortios-api.md §1): change at exactly 7.4.4
 }
 
 
@@ -118,7 +118,7 @@ def ftm_default_cert(version: str) -> str:
 
 
 def version_string(version: str) -> str:
-    return "v" + version  # facts §6: envelope "version" looks like "v6.2.1"
+    return "v" + version  # fortios-api.md §6: envelope "version" looks like "v6.2.1"
 
 
 # Models: (model, model_name, model_number, wan, lan, is_vm).  Names of hardware

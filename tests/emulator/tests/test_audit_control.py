@@ -83,7 +83,7 @@ def test_scenario_unknown_rejected(emu):
 
 
 def test_non_api_paths_are_not_writes(device, emu):
-    # fortinet.fortios' httpapi plugin sends GET /logincheck and POST /logout (facts §7); they are
+    # fortinet.fortios' httpapi plugin sends GET /logincheck and POST /logout (fortios-api.md §7); they are
     # not API paths, get the HTML 404 and must not show up as writes in the audit.
     d = device("7.4.4")
     emu.clear_audit(d.name)

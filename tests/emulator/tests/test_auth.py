@@ -1,4 +1,4 @@
-"""Authentication rules (facts §6/§7, ts D)."""
+"""Authentication rules (fortios-api.md §6/§7, troubleshooting.md D)."""
 
 import time
 

@@ -1,4 +1,4 @@
-"""EMS connector scenarios (facts §3/§5, ts C1-C5)."""
+"""EMS connector scenarios (fortios-api.md §3/§5, troubleshooting.md C1-C5)."""
 
 S = "/api/v2/monitor/endpoint-control/ems/status?ems_id=1"
 CS = "/api/v2/monitor/endpoint-control/ems/cert-status?ems_id=1&with_cert=1"

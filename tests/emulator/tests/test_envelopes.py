@@ -1,4 +1,4 @@
-"""Envelope shapes (facts §6)."""
+"""Envelope shapes (fortios-api.md §6)."""
 
 
 def test_get_singleton_is_object(device):

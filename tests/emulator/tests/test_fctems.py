@@ -1,4 +1,4 @@
-"""fctems key change and field gates (facts §3)."""
+"""fctems key change and field gates (fortios-api.md §3)."""
 
 T = "/api/v2/cmdb/endpoint-control/fctems"
 
@@ -46,7 +46,7 @@ def test_ems_status_param_names(device):
 
 
 def test_new_name_keyed_entry_has_no_status_field(device):
-    # facts §3: `status` exists only from 7.0.8 / 7.2.1; a 7.0.7 entry is active while it exists
+    # fortios-api.md §3: `status` exists only from 7.0.8 / 7.2.1; a 7.0.7 entry is active while it exists
     d = device("7.0.7")
     r = d.post(T, {"name": "lab", "server": "10.0.0.5"})
     assert r.status_code == 200

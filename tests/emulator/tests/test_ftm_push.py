@@ -1,4 +1,4 @@
-"""ftm-push version rules (facts §1, ts A2)."""
+"""ftm-push version rules (fortios-api.md §1, troubleshooting.md A2)."""
 
 P = "/api/v2/cmdb/system/ftm-push"
 

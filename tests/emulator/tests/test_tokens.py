@@ -1,4 +1,4 @@
-"""FortiToken behaviour (facts §2/§5, ts B3-B10)."""
+"""FortiToken behaviour (fortios-api.md §2/§5, troubleshooting.md B3-B10)."""
 
 M = "/api/v2/monitor/user/fortitoken"
 C = "/api/v2/cmdb/user/fortitoken"

@@ -6,7 +6,7 @@ check mode) and its monitor modules (GET facts, POST actions) run in one ansible
 several FortiOS profiles. The test asserts on the Ansible results, on the emulator's audit and on
 its final state.
 
-Where the collection and the emulator disagree, the facts decide (/work/shared/reference):
+Where the collection and the emulator disagree, the facts decide (docs/reference/):
 the emulator is fixed when it is wrong; when the collection does something FortiOS would refuse,
 the emulator keeps refusing and the test asserts the disagreement, citing the fact.
 
@@ -213,7 +213,7 @@ def test_playbook_ran_clean(run):
 
 
 def test_token_auth_is_bearer_only_and_never_locks_out(run):
-    # facts §7: collection 2.4.2 sends the token only as `Authorization: Bearer`; 7.4.5+ refuses
+    # fortios-api.md §7: collection 2.4.2 sends the token only as `Authorization: Bearer`; 7.4.5+ refuses
     # ?access_token= (COMM 357228). The audit shows the header was used on every version, 7.4.8 too.
     for version in ROLES:
         calls = run.api_calls(version)
@@ -221,7 +221,7 @@ def test_token_auth_is_bearer_only_and_never_locks_out(run):
         assert not [a for a in calls if "access_token" in a["query"]], version
         assert not [a for a in calls if a["auth"] in ("bad_key", "locked_out", "untrusted")], version
         assert not [a for a in calls if a.get("auth_detail") == "url_token_disabled"]
-        # the plugin's login probe (facts §7: GET system/status after /logincheck) was answered
+        # the plugin's login probe (fortios-api.md §7: GET system/status after /logincheck) was answered
         assert [a for a in calls if a["path"] == "/api/v2/monitor/system/status" and a["status"] == 200]
         assert not run.state[version]["locked_out_sources"]
         assert not [a for a in run.audit[version] if a["status"] == 429]
@@ -231,7 +231,7 @@ def test_token_auth_is_bearer_only_and_never_locks_out(run):
         assert all(a["status"] == 404 and not a["write"] for a in other)
     # When a task's connection closes, the plugin probes system/status without a token (the
     # module's access_token is gone by then) and gets 401. The lock-out counts failed api-key
-    # attempts (facts §7 "Failed api-key login attempt"); a request without a key is not one
+    # attempts (fortios-api.md §7 "Failed api-key login attempt"); a request without a key is not one
     # (README ASSUMED 3). Were it counted, the vendor's own client would lock itself out after
     # three tasks; it does not here.
     no_token = [a for a in run.audit["7.4.4"] if a["auth"] == "no_token"]
@@ -258,7 +258,7 @@ def test_monitor_facts(run):
         assert "forticare" in metas["license/status"]["results"]
         ems = metas["endpoint-control/ems/status"]["results"]
         cert = metas["endpoint-control/ems/cert-status"]["results"]
-        if version == "7.4.4":  # ems-cert-untrusted: -4 "not signed by any known CA" (ts C4)
+        if version == "7.4.4":  # ems-cert-untrusted: -4 "not signed by any known CA" (troubleshooting.md C4)
             assert ems["connection"] == "disconnected" and ems["error_code"] == -4
             assert cert["verified"] is False and cert["error_code"] == -4 and "cert" not in cert
         else:
@@ -276,7 +276,7 @@ def test_no_warnings_except_on_707(run):
         warnings = rec["result"].get("warnings") or []
         if version != "7.0.7":
             assert not warnings, rec
-        else:  # the ems_name parameter / name-keyed fctems (facts §3, §5), asserted elsewhere
+        else:  # the ems_name parameter / name-keyed fctems (fortios-api.md §3/§5), asserted elsewhere
             assert all("endpoint-control_ems" in w or "version mismatch" in w for w in warnings), warnings
 
 
@@ -292,11 +292,11 @@ def test_global_scope(run):
 
 
 def test_ems_parameter_name_by_version(run):
-    # facts §5: the EMS monitor parameter is ems_name on releases keyed by name (<= 7.0.7) and
+    # fortios-api.md §5: the EMS monitor parameter is ems_name on releases keyed by name (<= 7.0.7) and
     # ems_id from the 7.0.8/7.2.1 key change. Collection 2.4.2's schema only knows ems_id.
     ok = run.ok("7.4.4", "F02")
     assert ok["meta"]["http_status"] == 200 and ok["meta"]["results"]["ems_id"] == 1
-    # 7.0.7 does not know ems_id: the required ems_name is missing -> 424 (facts §6: missing
+    # 7.0.7 does not know ems_id: the required ems_name is missing -> 424 (fortios-api.md §6: missing
     # required parameter). The emulator keeps refusing; the collection cannot address this release.
     bad = run.failed("7.0.7", "F02")
     assert bad["meta"]["http_status"] == 424
@@ -334,7 +334,7 @@ def test_fortitoken_modules(run):
         rows = {r["serial-number"]: r for r in run.state[version]["config"]["user/fortitoken"]}
         assert rows[trial]["comments"] == "vendor fidelity"
         assert rows[trial]["status"] == "active"  # the check-mode lock was not written
-        assert rows[trial]["license"].startswith("FTMTRIAL")  # ts B8
+        assert rows[trial]["license"].startswith("FTMTRIAL")  # troubleshooting.md B8
         writes = [a for a in run.api_calls(version) if a["write"] and "fortitoken" in a["path"]]
         assert [(a["method"], a["path"].rsplit("/", 1)[-1]) for a in writes] == [
             ("POST", "import-trial"), ("PUT", trial), ("POST", "activate"), ("POST", "send-activation")]
@@ -342,7 +342,7 @@ def test_fortitoken_modules(run):
         act = run.ok(version, "F25")["meta"]["results"]
         send = run.ok(version, "F26")["meta"]["results"]
         tok = act[0]["serial"]
-        if version == "7.0.7":  # token-not-activated: new + assigned -> provisioning (ts B4/B10)
+        if version == "7.0.7":  # token-not-activated: new + assigned -> provisioning (troubleshooting.md B4/B10)
             assert act[0]["status"] == "provisioning" and send["status"] == "provisioning"
             assert run.state[version]["runtime"]["tokens"][tok] == "provisioning"
         else:
@@ -359,17 +359,17 @@ def test_fctems_ems_id_version(run):
     assert row["call-timeout"] == 45
     puts = run.api_calls("7.4.4", "PUT", "/api/v2/cmdb/endpoint-control/fctems/1")
     assert [a["status"] for a in puts] == [200]
-    # verify-cert with the fingerprint fixes ems-cert-untrusted (ts C3/C4)
+    # verify-cert with the fingerprint fixes ems-cert-untrusted (troubleshooting.md C3/C4)
     ver = run.ok("7.4.4", "F33")
     assert ver["meta"]["status"] == "success"
     after = run.ok("7.4.4", "F34")["meta"]
     assert after[0]["results"]["verified"] is True
     assert run.state["7.4.4"]["runtime"]["ems"]["1"]["verified"] is True
-    assert "fabric-auth" in row["capabilities"]  # ts C1: learned on verify
+    assert "fabric-auth" in row["capabilities"]  # troubleshooting.md C1: learned on verify
 
 
 def test_fctems_name_keyed_version_disagreement(run):
-    # facts §3: on <= 7.0.7 fctems is keyed by `name`; `ems-id` exists only from 7.0.8/7.2.1.
+    # fortios-api.md §3: on <= 7.0.7 fctems is keyed by `name`; `ems-id` exists only from 7.0.8/7.2.1.
     # Collection 2.4.2 always keys the module by ems_id: GET .../fctems/1 finds nothing (404), so it
     # POSTs {"ems-id": 1, ...}, which FortiOS 7.0.7 refuses (unknown field). Emulator kept as is.
     bad = run.failed("7.0.7", "F32")
@@ -384,7 +384,7 @@ def test_fctems_name_keyed_version_disagreement(run):
     rows = run.state["7.0.7"]["config"]["endpoint-control/fctems"]
     assert [r["name"] for r in rows] == ["ems01"] and "ems-id" not in rows[0]
     assert rows[0]["call-timeout"] != 45
-    # facts §5: verify-cert takes ems_name there; fortios_monitor only passes the schema's ems_id
+    # fortios-api.md §5: verify-cert takes ems_name there; fortios_monitor only passes the schema's ems_id
     ver = run.failed("7.0.7", "F33")
     assert ver["meta"]["http_status"] == 424
     # the ems_name reads (F01, F34) work on the same device
@@ -419,7 +419,7 @@ def test_api_user_create_generate_key_use_delete(run):
 
 
 def test_api_user_on_765_needs_admin_password(run):
-    # facts §4 / ISS #409: from 7.6.5 api-user writes and generate-key need X-Admin-Passwd; the
+    # fortios-api.md §4 / ISS #409: from 7.6.5 api-user writes and generate-key need X-Admin-Passwd; the
     # collection added it in 2.5.0/2.5.1, so 2.4.2 gets -8102 "admin's password required.".
     made = run.failed("7.6.5", "F40")
     assert made["meta"]["error"] == -8102 and made["meta"]["cli_error"] == ["admin's password required."]
@@ -431,13 +431,13 @@ def test_api_user_on_765_needs_admin_password(run):
 
 
 def test_legacy_collection_url_token(legacy_collections, tmp_path):
-    """fortinet.fortios 2.3.8 sends ?access_token= (and a Bearer header) on every request (facts §7).
+    """fortinet.fortios 2.3.8 sends ?access_token= (and a Bearer header) on every request (fortios-api.md §7).
 
-    FortiOS 7.4.5+ refuses URL tokens unless `rest-api-key-url-query enable` (facts §7, COMM 357228;
-    ts D: 401 with `WWW-Authenticate: error="invalid_token"`); the collection then reports "Invalid
-    access token" (facts §7 httpapi login). The emulator refuses the URL token even with a Bearer
+    FortiOS 7.4.5+ refuses URL tokens unless `rest-api-key-url-query enable` (fortios-api.md §7, COMM 357228;
+    troubleshooting.md D: 401 with `WWW-Authenticate: error="invalid_token"`); the collection then reports "Invalid
+    access token" (fortios-api.md §7 httpapi login). The emulator refuses the URL token even with a Bearer
     header beside it (README ASSUMED 5), which matches the collection's own history: 2.4.2 stopped
-    sending the URL token to fix token auth on 7.6.4 (facts §7 CHANGELOG). Emulator kept as is.
+    sending the URL token to fix token auth on 7.6.4 (fortios-api.md §7 CHANGELOG). Emulator kept as is.
     7.4.4 accepts the same requests.
     """
     with running_emulator(devices=7, scenario="healthy", profile="mixed", port="auto", seed=7,

@@ -6,7 +6,8 @@ import jsonschema
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info as _fortigate_info  # noqa: F401  pylint: disable=unused-import
-from ansible_collections.fortifleet.auth.plugins.module_utils._report import fleet_report as rep
+from ansible_collections.fortifleet.auth.plugins.module_utils._report import model as rep
+from ansible_collections.fortifleet.auth.plugins.module_utils._report import render
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 SECRET = "Sup3rSecretToken0123456789abcd"
@@ -43,14 +44,14 @@ def test_check_mode_changes_are_drift():
 
 def test_renderers_escape_and_parse():
     report = rep.build(HOSTS, "run <1>", False)
-    html = rep.render_html(report)
+    html = render.render_html(report)
     assert "<b>boom</b>" not in html and "&lt;b&gt;boom&lt;/b&gt;" in html
     assert html.count("<tr><td>") == len(HOSTS) and "src=" not in html and "href=" not in html
-    junit = ET.fromstring(rep.render_junit(report).split("\n", 1)[1])
+    junit = ET.fromstring(render.render_junit(report).split("\n", 1)[1])
     suite = junit.find("testsuite")
     assert int(suite.get("tests")) == len(HOSTS) * len(rep.AREAS)
     failed = sorted(c.get("name") for c in suite.findall("testcase") if c.find("failure") is not None)
     assert failed == ["fgt-401.api_access", "fgt-down.api_access", "fgt-err.api_access", "fgt-human.ftm_push"]
-    markdown = rep.render_markdown(report)
+    markdown = render.render_markdown(report)
     assert "<b>boom</b> \\| x" in markdown  # table cells keep their pipes escaped
     assert rep.summary_lines(report)[0].startswith("fortifleet.auth run <1> (apply): 6 devices:")

@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fortifleet.auth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The fleet report's files: the model rendered as JSON, Markdown, HTML and JUnit XML.
+
+Internal API of fortifleet.auth: may change in any release.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+from xml.sax.saxutils import escape as xml_escape
+
+try:
+    from html import escape as html_escape
+except ImportError:  # pragma: no cover
+    from cgi import escape as html_escape
+
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import AREAS, STATUS_ORDER, change_text
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.files import atomic_write
+
+
+def _md(text):
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report):
+    run, s = report["run"], report["summary"]
+    out = ["# FortiGate authentication report: %s" % _md(run["name"]), "",
+           "Mode: **%s** · devices: %d · started %s · finished %s"
+           % (run["mode"], run["devices"], run["started"], run["finished"]), "",
+           "## Devices by status", "", "| Status | Devices |", "| --- | --- |"]
+    for status in STATUS_ORDER:
+        names = [d["name"] for d in report["devices"] if d["status"] == status]
+        if names:
+            out.append("| %s | %d: %s |" % (status, len(names), _md(", ".join(names))))
+    out += ["", "## Findings by id", "", "| Finding | Devices |", "| --- | --- |"]
+    out += ["| `%s` | %d |" % (fid, n) for fid, n in s["findings_by_id"].items()] or ["| none | 0 |"]
+    out += ["", "## What a human must do", ""]
+    if not s["human_actions"]:
+        out.append("Nothing.")
+    for action in s["human_actions"]:
+        out += ["### %s (%s, %d device(s))" % (action["id"], action["severity"], len(action["devices"])), "",
+                _md(action["remediation"]), "", "Devices: %s" % _md(", ".join(action["devices"])), ""]
+    out += ["", "## Devices", "", "| Device | Status | Access | FortiOS | Findings | Changes | Errors |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]
+    for d in report["devices"]:
+        out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            _md(d["name"]), d["status"], _md(d["access"]), _md(d["version"] or ""),
+            _md(", ".join(f["id"] for f in d["findings"])) or "-",
+            _md("; ".join(change_text(c) for c in d["changes"])) or "-", _md("; ".join(d["errors"])) or "-"))
+    return "\n".join(out) + "\n"
+
+
+_HTML_SCRIPT = """
+document.querySelectorAll('th[data-col]').forEach(function (th) {
+  th.addEventListener('click', function () {
+    var table = th.closest('table'), body = table.tBodies[0], col = +th.dataset.col;
+    var asc = th.dataset.dir !== 'asc'; th.dataset.dir = asc ? 'asc' : 'desc';
+    Array.from(body.rows).sort(function (a, b) {
+      var x = a.cells[col].textContent, y = b.cells[col].textContent;
+      return (asc ? 1 : -1) * x.localeCompare(y, undefined, {numeric: true});
+    }).forEach(function (row) { body.appendChild(row); });
+  });
+});
+"""
+
+_HTML_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
+th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th[data-col]{cursor:pointer;
+background:#eef}td.s-error,td.s-unreachable,td.s-auth_failed{background:#fdd}td.s-needs_human{background:#ffe9c7}
+td.s-drift{background:#fff6cc}td.s-fixed{background:#dff5dd}td.s-ok{background:#eefaf0}
+"""
+
+
+def _e(value):
+    return html_escape(str(value if value is not None else ""), quote=True)
+
+
+def _html_row(d):
+    cells = [_e(d["name"]), _e(d["access"]), _e(d["version"]),
+             "<br>".join("%s %s" % (_e(f["severity"]), _e(f["id"])) for f in d["findings"]) or "-",
+             "<br>".join(_e(change_text(c)) for c in d["changes"]) or "-",
+             "<br>".join(_e(x) for x in d["errors"]) or "-"]
+    status = "<td class=\"s-%s\">%s</td>" % (_e(d["status"]), _e(d["status"]))
+    return "<tr><td>%s</td>%s%s</tr>" % (cells[0], status, "".join("<td>%s</td>" % c for c in cells[1:]))
+
+
+def render_html(report):
+    e = _e
+    run, s = report["run"], report["summary"]
+    rows = [_html_row(d) for d in report["devices"]]
+    human = "".join("<li><b>%s</b> (%s) on %s: %s</li>" % (e(a["id"]), e(a["severity"]), e(", ".join(a["devices"])),
+                                                           e(a["remediation"])) for a in s["human_actions"])
+    counts = "".join("<li>%s: %d</li>" % (e(k), v) for k, v in s["by_status"].items() if v)
+    head = "".join("<th data-col=\"%d\">%s</th>" % (i, h) for i, h in enumerate(
+        ("Device", "Status", "Access", "FortiOS", "Findings", "Changes", "Errors")))
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>FortiGate authentication report"
+            "</title><style>%s</style></head><body><h1>FortiGate authentication report: %s</h1><p>Mode %s, %d devices,"
+            " %s to %s</p><h2>Devices by status</h2><ul>%s</ul><h2>What a human must do</h2><ul>%s</ul>"
+            "<h2>Devices</h2><p>Click a column to sort.</p><table id=\"devices\"><thead><tr>%s</tr></thead><tbody>%s"
+            "</tbody></table><script>%s</script></body></html>\n" % (
+                _HTML_STYLE, e(run["name"]), e(run["mode"]), run["devices"], e(run["started"]), e(run["finished"]),
+                counts, human or "<li>Nothing.</li>", head, "".join(rows), _HTML_SCRIPT))
+
+
+def render_junit(report):
+    cases, failures = [], 0
+    for d in report["devices"]:
+        for area in AREAS:
+            found = [f for f in d["findings"] if f.get("area") == area]
+            critical = [f for f in found if f.get("severity") == "critical"]
+            name = "%s.%s" % (d["name"], area)
+            body = ""
+            if area == "api_access" and d["status"] in ("unreachable", "auth_failed", "error") and not critical:
+                critical = [{"id": d["status"].upper(), "summary": "; ".join(d["errors"]) or d["access"]}]
+            if critical:
+                failures += 1
+                text = "\n".join("%s: %s" % (f["id"], f.get("summary", "")) for f in critical)
+                body = "<failure message=\"%s\" type=\"%s\">%s</failure>" % (
+                    xml_escape(critical[0]["id"], {'"': "&quot;"}), xml_escape(critical[0]["id"], {'"': "&quot;"}),
+                    xml_escape(text))
+            cases.append("<testcase classname=\"fortifleet.%s\" name=\"%s\">%s</testcase>" % (
+                xml_escape(area), xml_escape(name, {'"': "&quot;"}), body))
+    return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"fortifleet.auth %s\" tests=\"%d\" "
+            "failures=\"%d\" errors=\"0\">%s</testsuite></testsuites>\n" % (
+                xml_escape(report["run"]["name"], {'"': "&quot;"}), len(cases), failures, "".join(cases)))
+
+
+RENDERERS = {
+    "report.json": lambda r: json.dumps(r, indent=2, sort_keys=True) + "\n",
+    "report.md": render_markdown,
+    "report.html": render_html,
+    "junit.xml": render_junit,
+}
+
+
+def write(report, report_dir):
+    if not os.path.isdir(report_dir):
+        try:
+            os.makedirs(report_dir, 0o750)
+        except OSError as exc:
+            raise err.InputError("report_dir", "cannot create %s (%s)" % (report_dir, exc))
+    paths = {}
+    for name, render in RENDERERS.items():
+        path = os.path.join(report_dir, name)
+        atomic_write(path, render(report), 0o640)
+        paths[name] = path
+    return paths
