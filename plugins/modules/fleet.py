@@ -208,12 +208,12 @@ seconds:
   type: float
 """
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.fleet import ARGUMENT_SPEC, run
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import fleet as logic
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_module
 
 
 def main():
-    run_module(ARGUMENT_SPEC, run)
+    run_module(logic)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,12 @@ description:
   - V(absent) deletes the tokens; it refuses to delete a token still bound to a user or administrator.
   - V(reimported) repairs tokens copied from another unit (a seed in the configuration, but an activation error at
     run time). It records every user/admin binding, unbinds, deletes, re-imports (the licence code for mobile
-    tokens when given, otherwise by serial as KB 194508 says) and re-binds exactly as before. If a step fails, the
-    tokens are re-added by serial and every binding is restored; the error names the failed step and what was
-    restored. Tokens in any other state are left alone. Following KB 194508, re-imported tokens are not activated
-    (hardware tokens lock on their first activation); use O(send_activation) or a later V(active) run.
+    tokens when given, otherwise by serial as KB 194508 says), re-binds exactly as before and reads everything back.
+    If a step fails, the tokens are re-added by serial and every binding is restored; the error names the failed
+    step, what was restored and what is left to do by hand. Tokens in any other state are left alone. Following
+    KB 194508, re-imported tokens are not activated (hardware tokens lock on their first activation); use
+    O(send_activation) or a later V(active) run.
+  - Unbinding, re-binding and deleting read the object first, write only what differs and read it back to verify.
   - activate, provision and import are sent at most once per task, and never retried.
 author:
   - fortifleet.auth contributors (@fortifleet)
@@ -67,10 +69,18 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Reports what would be added, activated or re-imported, and which bindings would be recorded, without writing.
+    description:
+      - Reports what would be added, activated, deleted or re-imported, and which bindings would be recorded, without
+        writing. For V(reimported) the plan is computed and gives the same C(changed) and the same diff entries as a
+        real run.
   diff_mode:
-    support: none
-    description: Token actions are not field changes; the result lists what was done.
+    support: full
+    description:
+      - One entry per token added or deleted (absent before, present after, or the reverse).
+      - For V(reimported), one entry per token with its status and the users and administrators bound to it before
+        and after (the bindings removed and restored), then the before and after of every unbind, delete, import and
+        re-bind. Seeds, activation codes and the licence code never appear.
+      - Activation and provisioning are actions, not field changes; C(activated) and C(provisioned) list them.
   platform:
     support: full
     platforms: fortios
@@ -132,18 +142,23 @@ activation_sent:
   type: list
   elements: dict
 deleted:
-  description: Serials deleted.
+  description: Serials that were (or would be) deleted.
   returned: with state absent
   type: list
   elements: str
 failed_step:
-  description: On a failed re-import, the step that failed (unbind, delete, re-import, re-bind).
+  description:
+    - On a failed re-import, the step that failed (C(unbind), C(delete), C(re-import), C(re-bind), or C(re-read), the
+      final check that every token and binding is back as recorded).
   returned: failure
   type: str
 rollback:
-  description: On a failed re-import, what was restored (C(done)) and what must be done by hand (C(left)).
+  description:
+    - On a failed re-import, what was restored (C(done)) and what must be done by hand (C(left), with the CLI to
+      type). Nothing is written again for a binding whose token could not be put back.
   returned: failure
   type: dict
+  sample: {done: ["token FTKMOB0123456789 re-added by serial", "user alice bound to FTKMOB0123456789 again"], left: []}
 findings:
   description: On failure, the findings the error means (for example a FortiCare licence error).
   returned: failure

@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import networks as net
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection

@@ -140,7 +140,7 @@ def plan(spec, current, desired):
     return ("update" if keys else None, keys)
 
 
-def _label(client, spec, mkey):
+def object_label(client, spec, mkey):
     return "%s%s on %s" % (spec.path, "" if mkey is None else "/%s" % mkey, client.label)
 
 
@@ -158,7 +158,7 @@ def ensure_present(client, spec, desired, check_mode, mkey=None, diff=False):
     result = {"changed": operation is not None, "operation": operation, "changed_keys": keys,
               "before": current}
     if diff:
-        result["diff"] = build_diff(spec, current, desired, _label(client, spec, mkey))
+        result["diff"] = build_diff(spec, current, desired, object_label(client, spec, mkey))
     if operation is None:
         result["after"] = current
         return result
@@ -179,7 +179,7 @@ def ensure_present(client, spec, desired, check_mode, mkey=None, diff=False):
     left = changed_keys(spec, after, desired) if after is not None else sorted(desired)
     if left:
         raise err.NotAppliedError(
-            action="verify", obj=_label(client, spec, mkey).rsplit(" on ", 1)[0], host=client.label,
+            action="verify", obj=object_label(client, spec, mkey).rsplit(" on ", 1)[0], host=client.label,
             detail="the device accepted the change but still shows other values for %s" % ", ".join(left),
             hint="Another process may have changed it, or the device normalises the value differently; "
                  "read it back and adjust the input.")
@@ -193,7 +193,7 @@ def ensure_absent(client, spec, mkey, check_mode, diff=False):
     result = {"changed": current is not None, "operation": "delete" if current is not None else None,
               "changed_keys": [], "before": current, "after": None}
     if diff:
-        label = _label(client, spec, mkey)
+        label = object_label(client, spec, mkey)
         result["diff"] = {"before": masked(spec, current or {}), "after": {},
                           "before_header": label, "after_header": label}
     if current is not None and not check_mode:

@@ -17,7 +17,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
@@ -118,7 +118,6 @@ fnd.define("EMS_CLOUD_LICENSE_CHECK", "critical", "ems",
            "account, even when cloud-authentication-access-key points to a tenant on another account. Upgrade to "
            "FortiOS 7.6.4 or later (no licence check with an access key), or add the contract to this FortiGate's "
            "account.")
-
 
 
 # -- pure helpers ----------------------------------------------------------------------------

@@ -258,7 +258,8 @@ def _run(ctx, params, out):
     out["ems"]["config"] = engine.masked(spec, result["after"]) if result["after"] else None
     if "diff" in result:
         out["diff"] = [result["diff"]]
-    created = result["operation"] == "create"
+    # A new entry may go into a free ems-id row with a PUT: new is what matters, not the HTTP verb.
+    created = not exists
     if params["verify_certificate"]:
         if ctx.check_mode and created:
             out["changed"] = True

@@ -15,7 +15,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 
@@ -110,7 +110,7 @@ def token_type(serial, license_name):
     return "mobile" if str(serial).upper().startswith("FTKMOB") else "hardware"
 
 
-def _status_map(results):
+def status_map(results):
     """monitor user/fortitoken: 'a map of FortiTokens and their status' (key names UNCONFIRMED, fortios-api.md §2)."""
     out = {}
     rows = results.items() if isinstance(results, dict) else (
@@ -143,7 +143,7 @@ def read_bindings(client, serials=None):
 def read_tokens(client):
     """Tokens from cmdb with their runtime status, type and bindings."""
     rows = engine.read_table(client, TOKENS)
-    status = _status_map(client.get("user/fortitoken", api="monitor").results)
+    status = status_map(client.get("user/fortitoken", api="monitor").results)
     bindings = read_bindings(client)
     tokens = []
     for row in rows:

@@ -6,19 +6,26 @@
 
 Internal API of fortifleet.auth: may change in any release.
 
-The re-import is a small transaction (ts B3/B5, facts §2: a token must be unassigned before it is deleted):
-record every binding -> unbind -> delete -> re-import -> re-bind exactly as before. If a step fails, the
-tokens are re-added by serial where they are missing and every binding is put back as recorded; the error
-names the failed step and what was restored. activate/import-mobile are sent at most once per task.
+Every config change goes through the config engine (``_config/engine.py``), so check mode and --diff work as in
+the other modules: a token delete is ``engine.ensure_absent``, each unbind/re-bind of a user or administrator is
+``engine.ensure_present`` on its binding fields. Importing a token is an action (import-mobile, or a POST by
+serial): not idempotent, so it is sent at most once and never retried, but it has a diff entry (absent -> present).
+activate/provision/send-activation are sent at most once per task and never in check mode.
+
+The re-import of migrated tokens (troubleshooting.md B3/B5, KB 194508; fortios-api.md §2: a token must be
+unassigned before it is deleted) is a transaction in ``reimport.py``: record every binding -> unbind -> delete ->
+re-import -> re-bind exactly as before -> re-read, rolled back when a step fails. Check mode computes its plan and
+reports the same diff entries without writing.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import diagnosis as ftk
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import reimport as transaction
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
 
 ARGUMENT_SPEC = with_connection(dict(
@@ -30,15 +37,6 @@ ARGUMENT_SPEC = with_connection(dict(
     admin_password=dict(type="str", no_log=True),
 ))
 MODULE_KWARGS = {}
-
-UNBOUND = {"two-factor": "disable", "fortitoken": ""}
-
-
-class StepFailed(Exception):
-    def __init__(self, step, error):
-        super(StepFailed, self).__init__(step)
-        self.step = step
-        self.error = error
 
 
 def validate(params):
@@ -57,42 +55,25 @@ def validate(params):
 
 
 def _guard_fortimanager(ctx, client):
+    # troubleshooting.md B2: KB 194508 skips activation on a unit managed by FortiManager. User-facing texts cite
+    # only public sources (the KB), never the internal reference sections.
     managed = ftk.central_management(client)
     if managed["managed_by_fortimanager"] and not ctx.params["allow_fortimanager_managed"]:
         raise err.FortiFleetError(
             "FortiGate %s is managed by FortiManager %s: its FortiTokens come from FortiManager, so they are not "
-            "activated or imported here (ts B2)." % (ctx.label, managed["fmg"] or ""),
+            "activated or imported here (KB 194508)." % (ctx.label, managed["fmg"] or ""),
             "Fix the tokens on FortiManager, or set allow_fortimanager_managed: true if this unit manages its own "
             "tokens.")
 
 
 def _present(client, serials):
-    rows = dict((t["serial-number"], t) for t in engine.read_table(client, ftk.TOKENS))
+    rows = transaction.token_rows(client)
     return [s for s in serials if s in rows]
 
 
-def _import(client, serials, code, ctx):
-    """Add missing tokens: one import-mobile for the licence code, else one POST per serial."""
-    if code:
-        client.action("user/fortitoken/import-mobile", {"code": code.strip()})
-    else:
-        for serial in serials:
-            client.post(ftk.TOKENS.path, {"serial-number": serial})
-    missing = sorted(set(serials) - set(_present(client, serials)))
-    if missing:
-        raise err.FortiFleetError(
-            "Failed to import FortiTokens on %s: %s did not appear after the import." % (ctx.label, ", ".join(missing)),
-            "The licence code does not hold these serials, or FortiGuard does not know them for this unit.")
-
-
-def _set_binding(client, binding, fields):
-    spec = ftk.USERS if binding["kind"] == "user" else ftk.ADMINS
-    client.put(spec.path, fields, mkey=binding["name"], headers=spec.extra_headers(client) if spec.extra_headers
-               else None)
-
-
 def _statuses(client, serials):
-    status = ftk._status_map(client.get("user/fortitoken", api="monitor").results)
+    # monitor user/fortitoken: a map of the tokens and their status (fortios-api.md §5; keys: ftk.status_map).
+    status = ftk.status_map(client.get("user/fortitoken", api="monitor").results)
     return dict((s, status.get(s, "")) for s in serials)
 
 
@@ -100,7 +81,7 @@ def _send_activation(client, bindings):
     sent = []
     for binding in bindings:
         fields = binding["fields"]
-        # "email/SMS as configured on the user" (facts §5: method email|sms; unset tries SMS first).
+        # "email/SMS as configured on the user" (fortios-api.md §5: method email|sms; unset tries SMS first).
         method = "email" if fields.get("email-to") else ("sms" if fields.get("sms-phone") else None)
         body = {"token": fields["fortitoken"]}
         if method:
@@ -111,71 +92,24 @@ def _send_activation(client, bindings):
     return sent
 
 
-def _rollback(client, serials, bindings, code):
-    """Put tokens and bindings back as recorded; return what was done and what could not be."""
-    done, left = [], []
-    try:
-        have = set(_present(client, serials))
-    except err.FortiOSError as exc:
-        return done, ["could not read the tokens back (%s)" % exc.kind]
-    for serial in serials:
-        if serial not in have:
-            try:
-                client.post(ftk.TOKENS.path, {"serial-number": serial})
-                done.append("token %s re-added by serial" % serial)
-            except err.FortiOSError:
-                left.append("token %s is missing: re-add it (config user fortitoken / edit %s)%s"
-                            % (serial, serial, " or import its licence code again" if code else ""))
-    for binding in bindings:
-        try:
-            _set_binding(client, binding, binding["fields"])
-            done.append("%s %s bound to %s again" % (binding["kind"], binding["name"], binding["fields"]["fortitoken"]))
-        except err.FortiOSError as exc:
-            left.append("%s %s: set two-factor %s, fortitoken %s (%s)" % (
-                binding["kind"], binding["name"], binding["fields"].get("two-factor"),
-                binding["fields"].get("fortitoken"), exc.kind))
-    return done, left
-
-
-def reimport(ctx, client, serials, statuses):
-    """The transaction for tokens in the migrated error state."""
+def _reimport(ctx, client, serials, statuses, out, diffs):
+    """State reimported: the plan in check mode, the transaction in a real run. Returns (changed, statuses)."""
     params = ctx.params
-    broken = [s for s in serials if ftk.is_migrated(statuses.get(s), None)]
-    result = {"reimported": broken, "bindings": []}
-    if not broken:
-        return False, result
-    bindings = ftk.read_bindings(client, set(broken))  # step 1: record
-    result["bindings"] = [dict(kind=b["kind"], name=b["name"], token=b["fields"]["fortitoken"]) for b in bindings]
+    plan = transaction.make_plan(client, serials, statuses, params.get("license_code"))  # step 1: record
+    out["reimported"] = plan.serials if plan else []
+    out["bindings"] = plan.summary() if plan else []
+    if plan is None:
+        return False, statuses
     if ctx.check_mode:
-        return True, result
-    steps = (
-        ("unbind", lambda: [_set_binding(client, b, UNBOUND) for b in bindings]),
-        ("delete", lambda: [client.delete(ftk.TOKENS.path, s) for s in broken]),
-        ("re-import", lambda: _import(client, broken, params.get("license_code"), ctx)),
-        ("re-bind", lambda: [_set_binding(client, b, b["fields"]) for b in bindings]),
-    )
-    try:
-        for step, action in steps:
-            try:
-                action()
-            except (err.FortiFleetError, err.FortiOSError) as exc:
-                raise StepFailed(step, exc)
-    except StepFailed as failure:
-        done, left = _rollback(client, broken, bindings, params.get("license_code"))
-        code = ftk.forticare_error(failure.error) if isinstance(failure.error, err.FortiOSError) else None
-        summary = "Rolled back: %s." % ("; ".join(done) or "nothing needed")
-        if left:
-            summary += " ROLLBACK INCOMPLETE, do by hand: %s." % "; ".join(left)
-        error = err.FortiFleetError(
-            "Failed to re-import FortiTokens %s on %s at step '%s': %s %s"
-            % (", ".join(broken), ctx.label, failure.step, failure.error, summary),
-            failure.error.hint if hasattr(failure.error, "hint") else None)
-        error.findings = [ftk.forticare_finding(code, str(failure.error))] if code else []
-        error.extra = {"failed_step": failure.step, "rollback": {"done": done, "left": left}}
-        raise error
+        diffs.extend(transaction.token_diffs(client, plan) + transaction.plan_diffs(client, plan))
+        return True, statuses
+    step_diffs, bindings_after = transaction.execute(client, plan, ctx.label)
     if params["send_activation"]:
-        result["activation_sent"] = _send_activation(client, bindings)
-    return True, result
+        out["activation_sent"] = _send_activation(client, plan.bindings)
+    # KB 194508: a re-added token is not activated again (hardware tokens lock on first activation).
+    statuses = _statuses(client, serials)
+    diffs.extend(transaction.token_diffs(client, plan, statuses, bindings_after) + step_diffs)
+    return True, statuses
 
 
 def _activate(ctx, client, serials, statuses, out):
@@ -194,17 +128,27 @@ def _activate(ctx, client, serials, statuses, out):
     return True, _statuses(client, serials)
 
 
-def _absent(ctx, client, serials):
+def _absent(ctx, client, serials, diffs):
     present = _present(client, serials)
     bound = ftk.read_bindings(client, set(present))
     if bound:
+        # fortios-api.md §2: a token must be unassigned before it is deleted.
         raise err.InputError("serials", "%s still bound to %s; unassign them first (nothing was deleted)" % (
             ", ".join(sorted(set(b["fields"]["fortitoken"] for b in bound))),
             ", ".join("%s %s" % (b["kind"], b["name"]) for b in bound)))
-    if present and not ctx.check_mode:
-        for serial in present:
-            client.delete(ftk.TOKENS.path, serial)
-    return bool(present), {"deleted": present}
+    deleted = []
+    for serial in present:
+        result = engine.ensure_absent(client, ftk.TOKENS, serial, ctx.check_mode, diff=True)
+        if result["changed"]:
+            deleted.append(serial)
+            diffs.append(result["diff"])
+    return bool(deleted), {"deleted": deleted}
+
+
+def _finish(ctx, out, diffs):
+    if ctx.diff and diffs:
+        out["diff"] = diffs
+    return out
 
 
 def run(ctx):
@@ -212,31 +156,31 @@ def run(ctx):
     serials = validate(params)
     client = ctx.client()
     state = params["state"]
+    diffs = []
     if state == "absent":
-        changed, out = _absent(ctx, client, serials)
-        return dict(out, changed=changed, state=state)
+        changed, out = _absent(ctx, client, serials, diffs)
+        return _finish(ctx, dict(out, changed=changed, state=state), diffs)
     if state in ("active", "reimported"):
         _guard_fortimanager(ctx, client)
     changed, out = False, {"state": state, "added": []}
     missing = sorted(set(serials) - set(_present(client, serials)))
     mobile_missing = [s for s in missing if s.startswith("FTKMOB")]
-    if mobile_missing and not params.get("license_code"):
+    code = params.get("license_code")
+    if mobile_missing and not code:
         raise err.InputError("license_code", "needed to import mobile tokens %s that the device does not have"
                              % ", ".join(mobile_missing))
     if missing:
         changed, out["added"] = True, missing
         if not ctx.check_mode:
-            _import(client, missing, params.get("license_code"), ctx)
+            transaction.import_tokens(client, missing, code, ctx.label)
+        diffs.extend(transaction.import_diffs(client, missing, code))
     statuses = _statuses(client, serials)
     if state == "reimported":
-        # KB 194508: a re-added token is not activated again (hardware tokens lock on first activation).
-        did, details = reimport(ctx, client, serials, statuses)
+        did, statuses = _reimport(ctx, client, serials, statuses, out, diffs)
         changed = changed or did
-        out.update(details)
-        statuses = _statuses(client, serials) if did and not ctx.check_mode else statuses
     if state == "active":
         did, statuses = _activate(ctx, client, serials, statuses, out)
         changed = changed or did
     out["tokens"] = [{"serial": s, "status": statuses.get(s, "")} for s in serials]
     out["changed"] = changed
-    return out
+    return _finish(ctx, out, diffs)

@@ -23,7 +23,7 @@ import json
 import os
 import time
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import diagnosis as ftk
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection

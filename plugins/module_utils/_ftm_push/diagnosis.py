@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine as engine
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import networks as net
@@ -61,7 +61,6 @@ fnd.define("FTM_PUSH_PRIVATE_ADDRESS", "warning", "ftm_push",
            "If the FortiGate is behind NAT, set the upstream public address (or an FQDN that follows it) as the "
            "server and forward TCP {port} on the upstream router to {address}:{port}. A human must do the "
            "port-forward.")
-
 
 
 # -- reading -------------------------------------------------------------------------------

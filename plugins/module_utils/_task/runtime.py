@@ -67,6 +67,16 @@ class TaskContext(object):
         return self._client
 
 
+def _warning_text(warning):
+    """The validator's warnings are dicts: {'warning': text} or, for an option set with its alias, {'option', 'alias'}."""
+    if isinstance(warning, dict):
+        if warning.get("warning"):
+            return str(warning["warning"])
+        if "option" in warning and "alias" in warning:
+            return "Both option %s and its alias %s are set." % (warning["option"], warning["alias"])
+    return str(warning)
+
+
 class Validation(object):
     """The outcome of checking a task's arguments: parameters or an error message, and the no_log values."""
 
@@ -76,7 +86,7 @@ class Validation(object):
         # Ansible keeps the no_log values on a private attribute; AnsibleModule and community.crypto read it too.
         self.no_log_values = set(result._no_log_values)
         self.params = result.validated_parameters
-        self.warnings = [w.get("warning") if isinstance(w, dict) else str(w) for w in result._warnings]
+        self.warnings = [_warning_text(w) for w in result._warnings]
         self.error = None
         if result.error_messages:
             self.error = "Invalid input for fortifleet.auth.%s: %s" % (self.module, "; ".join(result.error_messages))
