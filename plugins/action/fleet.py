@@ -94,32 +94,12 @@ class ActionModule(FortiFleetAction):
                 records[device.name] = scrub(future.result(), secrets[device.name] | device.no_log_values)
                 self._progress(fleet, len(records), len(names), device.name, records[device.name])
 
-        result.update(self._result(records, names, fleet, started, options["usable_states"]))
+        result.update(logic.task_result(records, names, fleet, options, time.time() - started))
+        if fleet:
+            display.display(result["summary"]["line"])
         return result
 
     @staticmethod
     def _progress(fleet, done, total, name, record):
         if fleet:
             display.display("[%d/%d] %s" % (done, total, logic.progress_line(name, record)))
-
-    def _result(self, records, names, fleet, started, usable_states):
-        diffs, warnings, changed = [], [], False
-        for name in names:
-            record = records[name]
-            diffs.extend(record.pop("diff", []))
-            warnings.extend(w for w in record.get("warnings", []) if w not in warnings)
-            changed = changed or bool(record["changes"])
-        out = {"changed": changed, "seconds": round(time.time() - started, 3), "devices": len(names)}
-        if fleet:
-            # Registered, not a fact: Ansible deep-copies facts for every hostvars access, which made the report
-            # play quadratic in the fleet size (measured: minutes at 500 devices).
-            out["records"] = records
-            out["summary"] = logic.summary(records, usable_states)
-            display.display(out["summary"]["line"])
-        else:
-            out["record"] = records[names[0]]
-        if diffs:
-            out["diff"] = diffs
-        if warnings:
-            out["warnings"] = warnings
-        return out

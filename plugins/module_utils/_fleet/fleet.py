@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import sys
+import time
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import areas
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import device as dev
@@ -46,7 +47,6 @@ MODULE_KWARGS = {}
 # Task options that say how the run goes, not how to reach one device.
 RUN_OPTIONS = ("areas", "preflight", "preflight_subsets", "usable_states", "settings", "workers")
 
-__all__ = ["ARGUMENT_SPEC", "MODULE_KWARGS", "RUN_OPTIONS", "prepare", "run", "secret_variables", "progress_line", "summary"]
 
 
 def secret_variables():
@@ -92,8 +92,34 @@ def run_prepared(device, params):
                           params["preflight_subsets"])
 
 
+def task_result(records, names, fleet, options, seconds):
+    """The task's result: every record of the batch (``records``) with the fleet's count, or one device's
+    ``record`` with its progress line; the diffs and warnings of all devices."""
+    diffs, warnings, changed = [], [], False
+    for name in names:
+        record = records[name]
+        diffs.extend(record.pop("diff", []))
+        warnings.extend(w for w in record.get("warnings", []) if w not in warnings)
+        changed = changed or bool(record["changes"])
+    out = {"changed": changed, "seconds": round(seconds, 3), "devices": len(names)}
+    if fleet:
+        # Registered, not a fact: Ansible deep-copies facts for every hostvars access, which made the report
+        # play quadratic in the fleet size (measured: minutes at 500 devices).
+        out["records"] = records
+        out["summary"] = summary(records, options["usable_states"], preflight_only=not options["areas"])
+    else:
+        out["record"] = records[names[0]]
+        out["line"] = progress_line(names[0], records[names[0]])
+    if diffs:
+        out["diff"] = diffs
+    if warnings:
+        out["warnings"] = warnings
+    return out
+
+
 def run(ctx):
     """The classic module: one device (the one the connection options name)."""
+    started = time.time()
     params = ctx.params
     connection = dict((k, v) for k, v in params.items() if k not in RUN_OPTIONS)
     name = ctx.label or params.get("host")
@@ -101,12 +127,9 @@ def run(ctx):
     if device is not None:
         record = run_prepared(device, params)
         secrets |= device.no_log_values
-    record = scrub(record, secrets)
-    for warning in record.get("warnings", []):
+    out = task_result({name: scrub(record, secrets)}, [name], False, params, time.time() - started)
+    for warning in out.pop("warnings", []):
         ctx.warn(warning)
-    out = {"changed": bool(record["changes"]), "record": record, "failed": bool(device is None)}
     if device is None:
-        out["msg"] = "; ".join(record["errors"])
-    if record["diff"]:
-        out["diff"] = record.pop("diff")
+        out.update(failed=True, msg="; ".join(record["errors"]))
     return out

@@ -31,14 +31,19 @@ def progress_line(name, record):
     return text
 
 
-def summary(records, usable_states):
-    """The fleet's count: usable, changed or drifting, with errors, and the devices left out."""
+def summary(records, usable_states, preflight_only=False):
+    """The fleet's count: usable, changed or drifting, with errors, and the devices left out.
+
+    A run without areas (the preflight role) counts the usable devices only."""
     usable = [n for n, r in records.items() if (r.get("preflight") or {}).get("access") in usable_states]
     left_out = sorted(n for n in records if n not in usable)
     failed = sorted(n for n, r in records.items() if r["errors"])
     changed = sorted(n for n, r in records.items() if r["changes"])
-    line = "%d devices: %d usable, %d changed or drifting, %d with errors" % (
-        len(records), len(usable), len(changed), len(failed))
+    if preflight_only:
+        line = "Preflight: %d of %d devices usable" % (len(usable), len(records))
+    else:
+        line = "%d devices: %d usable, %d changed or drifting, %d with errors" % (
+            len(records), len(usable), len(changed), len(failed))
     if left_out:
         line += "; left out: %s" % ", ".join("%s (%s)" % (n, (records[n].get("preflight") or {}).get("access"))
                                              for n in left_out[:LEFT_OUT_SHOWN])

@@ -2,7 +2,9 @@
 import pytest
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import device as _fleet
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import fleet
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import settings
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import summary
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import area_run as fortitoken_run
 
 PARAMS = {"host": "192.0.2.1", "port": 443, "access_token": "tok", "validate_certs": True, "ca_path": None,
@@ -55,3 +57,30 @@ def test_a_refusal_with_findings_is_for_a_human_not_an_error(monkeypatch, failed
     remaining = fortitoken_run.run(dev, dev.settings)
     assert bool(dev.record["errors"]) is error
     assert [f["id"] for f in remaining] == [f["id"] for f in failed_step.get("findings", [])]
+
+
+def _record(access, changes=(), errors=(), findings=()):
+    record = _fleet.new_record("192.0.2.1", preflight={"access": access, "version": "7.4.4"})
+    record.update(changes=list(changes), errors=list(errors), findings=list(findings), diff=[{"before": {}}])
+    return record
+
+
+def test_the_fleet_count_names_the_left_out_devices_and_a_preflight_only_run_counts_usable_ones():
+    records = {"a": _record("ok", changes=[{"area": "ftm_push"}]), "b": _record("token_rejected"),
+               "c": _record("ok", errors=["ems: HTTP 500"])}
+    full = summary.summary(records, ["ok", "forbidden"])
+    assert full["line"] == "3 devices: 2 usable, 1 changed or drifting, 1 with errors; left out: b (token_rejected)"
+    assert full["left_out"] == ["b"] and full["changed"] == ["a"] and full["with_errors"] == ["c"]
+    only = summary.summary(records, ["ok", "forbidden"], preflight_only=True)
+    assert only["line"] == "Preflight: 2 of 3 devices usable; left out: b (token_rejected)"
+
+
+def test_one_result_shape_for_the_batch_and_for_one_device():
+    options = {"areas": ["ftm_push"], "usable_states": ["ok"]}
+    batch = fleet.task_result({"a": _record("ok"), "b": _record("ok", changes=[{"area": "ems"}])}, ["a", "b"], True,
+                              options, 1.23456)
+    assert batch["changed"] is True and sorted(batch["records"]) == ["a", "b"] and batch["seconds"] == 1.235
+    assert len(batch["diff"]) == 2 and all("diff" not in r for r in batch["records"].values())
+    one = fleet.task_result({"a": _record("ok")}, ["a"], False, options, 0.1)
+    assert one["record"]["preflight"]["access"] == "ok" and one["line"] == "a: access ok, FortiOS 7.4.4"
+    assert "records" not in one and one["changed"] is False
