@@ -21,8 +21,11 @@ def run(device, s):
     result = {}
     if s["ftm_push_remediate"]:
         facts = before["fortigate"].get("ftm_push") or {}
+        # The module adds ftm to the interface that receives the callback: only ask when it can find one, i.e. it is
+        # named, or it holds the (wanted) callback address. An upstream NAT address stays a finding for a human.
+        receiving = facts.get("wanted_server_interface") if wanted_server else facts.get("callback_interface")
         access_known = bool(s["ftm_push_access_interface"] + s["ftm_push_server_from_interface"]
-                            + s["ftm_push_interface"]) or bool(facts.get("callback_interface"))
+                            + s["ftm_push_interface"]) or bool(receiving)
         server = wanted_server if "FTM_PUSH_FQDN_UNSUPPORTED" not in ids(before["findings"]) else ""
         result = must(device.step("ftm_push", given(dict(
             status=s["ftm_push_status"], server=server,

@@ -150,6 +150,10 @@ def diagnose(client, wanted_server=None, glob=None):
         found.append(fnd.finding("FTM_PUSH_FQDN_UNSUPPORTED", "", server=wanted_server, version=str(version)))
     iface = callback_interface(current, interfaces, address)
     facts["callback_interface"] = iface
+    # Where the callback would arrive with the wanted server: none when it is an FQDN or an upstream (NAT) address.
+    facts["wanted_server_interface"] = (
+        next((name for name, row in sorted(interfaces.items()) if interface_address(row) == wanted_server), None)
+        if wanted_server else None)
     if iface and iface in interfaces and "ftm" not in allowaccess(interfaces[iface]):
         found.append(fnd.finding("FTM_PUSH_NO_FTM_ACCESS", "allowaccess=%s" % interfaces[iface].get("allowaccess"),
                                  interface=iface))

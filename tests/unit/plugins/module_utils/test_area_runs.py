@@ -385,10 +385,6 @@ def test_ftm_push_end_to_end_repairs_and_the_second_diagnosis_is_clean(monkeypat
     assert dev.record["changes"][0]["changed_keys"] == ["server-cert", "status", "interface/port1/allowaccess"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the ftm_push area decides that the callback interface is known from the "
-                                       "interface of the current address, but the module looks for the interface of "
-                                       "the new ftm_push_server; following FTM_PUSH_PRIVATE_ADDRESS (set the upstream "
-                                       "public address) fails the whole area with an ftm_access_interface error")
 def test_ftm_push_moving_the_callback_to_an_upstream_public_address_does_not_fail_the_area(monkeypatch):
     # Behind NAT: the unit holds 10.0.1.1, phones must call the router's public 198.51.100.20.
     client = memory_fortigate(monkeypatch, "10.0.1.1", "10.0.1.1", "ping https ssh ftm")
