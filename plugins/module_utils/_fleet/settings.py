@@ -341,7 +341,7 @@ SETTING_AREA = dict((name, role) for role in AREA_ROLES for name in ROLE_SETTING
 
 
 def validate_settings(raw, roles):
-    """The settings of ``areas`` with defaults and types applied; raises InputError naming the variable."""
+    """The settings of the ``roles`` with defaults and types applied; raises InputError naming the variable."""
     wanted = dict((k, v) for k, v in SETTINGS_SPEC.items() if SETTING_AREA[k] in roles)
     unknown = sorted(k for k in raw if k not in SETTINGS_SPEC)
     if unknown:
