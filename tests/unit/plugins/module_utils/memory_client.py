@@ -130,3 +130,23 @@ def context(client, params=None, check_mode=False, diff=False, spec=None):
         assert not checked.error_messages, checked.error_messages
         values = checked.validated_parameters
     return TaskContext(values, check_mode=check_mode, diff=diff, label=client.label, client=client)
+
+
+WAN_IP = "203.0.113.7"
+
+
+def ftm_push_row(version, **values):
+    """A healthy ftm-push singleton as the emulator's baseline shapes it for ``version`` (a tuple)."""
+    row = {"status": "enable", "server-port": 4433, "server-ip": "0.0.0.0"}
+    if version >= (6, 4, 10):
+        row["server"] = WAN_IP
+    else:
+        row["server-ip"] = WAN_IP  # 6.4.9 and earlier: server-ip is the setting
+    if version >= (6, 4, 0):
+        row["server-cert"] = "Fortinet_GUI_Server" if version >= (7, 4, 4) else "Fortinet_Factory"
+    if version >= (7, 4, 1):
+        row["proxy"] = "enable"
+    if version >= (7, 6, 4):
+        row["interface"] = ""
+    row.update(values)
+    return row

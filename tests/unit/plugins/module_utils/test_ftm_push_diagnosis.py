@@ -4,27 +4,10 @@ import pytest
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import diagnosis as dx
 
-from .memory_client import MemoryClient
+from .memory_client import WAN_IP, MemoryClient
+from .memory_client import ftm_push_row as push_row
 
-WAN_IP = "203.0.113.7"
 FACTORY_CERTS = ("Fortinet_Factory", "Fortinet_GUI_Server", "Fortinet_SSL")
-
-
-def push_row(version, **values):
-    """A healthy ftm-push singleton as the emulator's baseline shapes it for ``version``."""
-    row = {"status": "enable", "server-port": 4433, "server-ip": "0.0.0.0"}
-    if version >= (6, 4, 10):
-        row["server"] = WAN_IP
-    else:
-        row["server-ip"] = WAN_IP  # 6.4.9 and earlier: server-ip is the setting
-    if version >= (6, 4, 0):
-        row["server-cert"] = "Fortinet_GUI_Server" if version >= (7, 4, 4) else "Fortinet_Factory"
-    if version >= (7, 4, 1):
-        row["proxy"] = "enable"
-    if version >= (7, 6, 4):
-        row["interface"] = ""
-    row.update(values)
-    return row
 
 
 def fortigate(version="7.4.4", push=None, wan_access="ping https ssh ftm", wan_ip=WAN_IP, certs=FACTORY_CERTS,

@@ -4,27 +4,11 @@ import pytest
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import ftm_push
 
-from .memory_client import MemoryClient, context
+from .memory_client import WAN_IP, MemoryClient, context
+from .memory_client import ftm_push_row as push_row
 
-WAN_IP = "203.0.113.7"
 PUSH = "system/ftm-push"
 IFACE = "system/interface"
-
-
-def push_row(version, **values):
-    """The ftm-push singleton as a healthy FortiGate of ``version`` holds it (emulator baseline shapes)."""
-    row = {"status": "enable", "server-port": 4433, "server-ip": "0.0.0.0"}
-    if version >= (6, 4, 10):
-        row["server"] = WAN_IP
-    else:
-        row["server-ip"] = WAN_IP
-    row["server-cert"] = "Fortinet_GUI_Server" if version >= (7, 4, 4) else "Fortinet_Factory"
-    if version >= (7, 4, 1):
-        row["proxy"] = "enable"
-    if version >= (7, 6, 4):
-        row["interface"] = ""
-    row.update(values)
-    return row
 
 
 def fortigate(version="7.4.4", wan_access="ping https ssh ftm", certs=("Fortinet_Factory", "Fortinet_GUI_Server"),
