@@ -55,3 +55,23 @@ def test_renderers_escape_and_parse():
     markdown = render.render_markdown(report)
     assert "<b>boom</b> \\| x" in markdown  # table cells keep their pipes escaped
     assert rep.summary_lines(report)[0].startswith("fortifleet.auth run <1> (apply): 6 devices:")
+
+
+def test_the_secret_variables_are_those_of_the_no_log_options():
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.fleet import secret_variables
+    assert sorted(secret_variables()) == ["fortigate_access_token", "fortigate_admin_password",
+                                          "fortigate_diagnostic_access_token", "fortitoken_license_codes",
+                                          "fortitoken_reimport_license_code"]
+
+
+def test_a_device_input_is_the_fleet_record_unless_the_roles_recorded_facts():
+    record = {"ran": True, "preflight": {"access": "ok"}, "findings": [], "changes": [{"area": "ems"}], "errors": []}
+    fleet_only = {"fortifleet_result": record}
+    assert rep.device_input("a", fleet_only.get) is record
+    roles = {"fortifleet_result": record, "fortifleet_preflight": {"access": "forbidden"},
+             "fortifleet_findings": [{"id": "X"}], "ansible_host": "192.0.2.9"}
+    assert rep.device_input("b", roles.get) == {
+        "preflight": {"access": "forbidden"}, "findings": [{"id": "X"}], "changes": [], "errors": [],
+        "address": "192.0.2.9", "ran": True}
+    assert rep.device_input("c", {}.get) == {"preflight": {}, "findings": [], "changes": [], "errors": [],
+                                             "address": "c", "ran": False}
