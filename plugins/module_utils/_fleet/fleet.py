@@ -48,7 +48,6 @@ MODULE_KWARGS = {}
 RUN_OPTIONS = ("areas", "preflight", "preflight_subsets", "usable_states", "settings", "workers")
 
 
-
 def secret_variables():
     """Inventory variables that hold secrets: those of the no_log options (connection and settings)."""
     names = [var for option, var in sorted(INVENTORY_VARS.items()) if ARGUMENT_SPEC.get(option, {}).get("no_log")]
