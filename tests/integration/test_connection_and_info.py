@@ -118,3 +118,34 @@ def test_bad_input_fails_before_any_request(emu, tmp_path):
     result = run.results["fgt-001"]
     assert result["failed"] and "gather_subset" in result["msg"]
     assert host_requests(emu, "fgt-001") == []
+
+
+FLEET_AND_REPORT = """
+- fortifleet.auth.fleet:
+    areas: [ftm_push, ems_connector]
+  register: out
+- ansible.builtin.set_fact:
+    fortifleet_result: "{{ out.record }}"
+- fortifleet.auth.fleet_report:
+    devices: ["{{ inventory_hostname }}"]
+    report_dir: "{{ playbook_dir }}/report-{{ lookup('env', 'FORTIFLEET_EXECUTION') or 'action' }}"
+    check_mode_run: true
+  check_mode: false
+"""
+
+
+def test_classic_execution_of_the_fleet_and_the_report_decides_the_same(emu, tmp_path):
+    # The fleet module packs every sub-package of module_utils through AnsiballZ: the same record either way.
+    emu.set_scenario("ftm-push-disabled", "fgt-002")
+    emu.clear_audit()
+    action = run_playbook(tmp_path, emu.inventory, FLEET_AND_REPORT, args=["--limit", "fgt-002", "--check"])
+    classic = run_playbook(tmp_path, emu.inventory, FLEET_AND_REPORT, args=["--limit", "fgt-002", "--check"],
+                           env={"FORTIFLEET_EXECUTION": "module"})
+    assert action.rc == 0 and classic.rc == 0, classic
+    for run in (action, classic):
+        record = run.results["fgt-002"]
+        assert record["changed"] is True and "line" in record
+    assert host_requests(emu, "fgt-002") and not [r for r in host_requests(emu, "fgt-002") if r["write"]]
+    one, two = (json.load(open(str(tmp_path / ("report-%s" % kind) / "report.json"))) for kind in ("action", "module"))
+    assert one["devices"] == two["devices"] and one["devices"][0]["status"] == "drift"
+    assert [f["id"] for f in one["devices"][0]["findings"]] == ["FTM_PUSH_DISABLED"]
