@@ -107,7 +107,13 @@ def _reimport(ctx, client, serials, statuses, out, diffs):
     if params["send_activation"]:
         out["activation_sent"] = _send_activation(client, plan.bindings)
     # KB 194508: a re-added token is not activated again (hardware tokens lock on first activation).
-    statuses = _statuses(client, serials)
+    try:
+        statuses = _statuses(client, serials)
+    except err.FortiOSError as exc:
+        # The transaction is done and verified: a failed status read must not turn it into "nothing changed".
+        ctx.warn("The re-import of %s on %s completed and every binding was restored, but the token statuses "
+                 "could not be read afterwards (%s)." % (", ".join(plan.serials), ctx.label, exc.kind))
+        statuses = dict(statuses, **dict((s, "unknown") for s in plan.serials))
     diffs.extend(transaction.token_diffs(client, plan, statuses, bindings_after) + step_diffs)
     return True, statuses
 

@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken
 
-from .memory_client import refused
+from .memory_client import context, refused
 from .test_fortitoken_module import CODE, MIGRATED, MOB1, MOB2, MOB3, TOKENS, device, run, token, user
 
 ALICE, BOB, NETOPS = ("user/local", "alice"), ("user/local", "bob"), ("system/admin", "netops")
@@ -317,3 +317,23 @@ def test_the_transaction_lives_in_reimport_and_the_module_file_keeps_its_interfa
     assert callable(fortitoken.run) and isinstance(fortitoken.ARGUMENT_SPEC, dict)
     assert fortitoken.MODULE_KWARGS == {}
     assert transaction.STEPS == ("unbind", "delete", "re-import", "re-bind", "re-read")
+
+
+def test_a_status_read_that_fails_after_a_completed_reimport_still_reports_the_change():
+    client = migrated()
+    before = client.bindings()
+    seen = []
+
+    def status_read_fails(client, method, path, mkey):
+        # After the re-binds: the re-read's cmdb token read, then the monitor status read, which fails.
+        if method == "GET" and path == TOKENS and after_rebinds(client):
+            seen.append(path)
+            if len(seen) == 2:
+                raise err.UnreachableError("read", "monitor user/fortitoken", "fgt-test", "connection reset")
+    client.trap = status_read_fails
+    ctx = context(client, {"serials": SERIALS, "state": "reimported"}, spec=fortitoken.ARGUMENT_SPEC)
+    result = fortitoken.run(ctx)
+    assert result["changed"] is True and result["reimported"] == [MOB1, MOB2]
+    assert [t["status"] for t in result["tokens"]] == ["unknown", "unknown", "provisioned"]
+    assert any("completed and every binding was restored" in w for w in ctx.warnings)
+    assert client.bindings() == before
