@@ -9,6 +9,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PLUGINS = os.path.join(ROOT, "plugins")
 MODULE_UTILS = os.path.join(PLUGINS, "module_utils")
 COLLECTION = "ansible_collections.fortifleet.auth.plugins"
+# ansible-test units runs on a copy of what the collection ships: the dev-only folders (tools/, tests/integration/,
+# tests/emulator/) are only in the work tree.
+IN_WORK_TREE = os.path.exists(os.path.join(ROOT, ".git"))
 
 
 def module_names():
@@ -47,6 +50,8 @@ def design_rows():
 def test_every_folder_of_the_design_map_exists_and_names_only_existing_files():
     for folder, owns in design_rows().items():
         base = os.path.join(PLUGINS, folder) if folder.startswith("module_utils/") else os.path.join(ROOT, folder)
+        if not IN_WORK_TREE and not folder.startswith(("module_utils/", "plugins/", "roles/", "playbooks/")):
+            continue
         assert os.path.exists(base), folder
         if folder.startswith("module_utils/"):
             for named in re.findall(r"`([a-z_]+\.py)`", owns):
