@@ -1,4 +1,4 @@
-"""Issue 4 acceptance: API access diagnosis, preflight, api_user and key rotation against the emulator."""
+"""API access diagnosis, preflight, api_user and key rotation against the emulator."""
 import json
 import os
 import stat

@@ -1,4 +1,4 @@
-"""Issue 10: a table of invalid inputs across every module and role. Each fails before any write, with a message
+"""A table of invalid inputs across every module and role. Each fails before any write, with a message
 that names the field; the emulator's audit shows zero writes for the whole run."""
 import os
 import subprocess

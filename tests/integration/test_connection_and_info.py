@@ -1,4 +1,4 @@
-"""Issue 2 acceptance: fortigate_info against the emulator through real ansible-playbook runs."""
+"""fortigate_info against the emulator through real ansible-playbook runs."""
 import json
 
 from .harness import run_playbook

@@ -1,4 +1,4 @@
-"""Issue 7 acceptance: the FortiClient EMS connector on a name-keyed (7.0.7) and an ems-id-keyed (7.4.8) FortiOS."""
+"""The FortiClient EMS connector on a name-keyed (7.0.7) and an ems-id-keyed (7.4.8) FortiOS."""
 import threading
 import time
 

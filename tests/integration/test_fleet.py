@@ -1,4 +1,4 @@
-"""Issue 8 acceptance: fleet playbooks, the four report files, and a 100-device run with bad devices."""
+"""Fleet playbooks, the four report files, and a 100-device run with bad devices."""
 import json
 import os
 import subprocess

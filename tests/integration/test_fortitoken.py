@@ -1,4 +1,4 @@
-"""Issue 6 acceptance: FortiToken activation, migrated tokens and FortiCare licence errors."""
+"""FortiToken activation, migrated tokens and FortiCare licence errors."""
 import json
 
 import pytest

@@ -1,4 +1,4 @@
-"""Issue 5 acceptance: FortiToken Mobile push diagnosis and repair on every FortiOS version."""
+"""FortiToken Mobile push diagnosis and repair on every FortiOS version."""
 import pytest
 
 

@@ -1,4 +1,4 @@
-"""Issue 10: faults, secrets, TLS, lock-out safety and concurrency, proven against the emulator."""
+"""Faults, secrets, TLS, lock-out safety and concurrency, proven against the emulator."""
 import json
 import os
 import subprocess

@@ -1,4 +1,4 @@
-"""Issue 9: embedding. Run fortifleet.auth.diagnose through ansible-runner's Python API (the way CI/CD systems
+"""Embedding: run fortifleet.auth.diagnose through ansible-runner's Python API (the way CI/CD systems
 and portals embed Ansible) against the emulator, then read the report and the per-host events.
 
 This is the pipeline recipe of the README and of docs/rst/guide/pipelines.rst.

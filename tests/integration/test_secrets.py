@@ -1,4 +1,4 @@
-"""Issue 10: every module and role at -vvvv with --diff and a report; no secret in any byte of output, report,
+"""Every module and role at -vvvv with --diff and a report; no secret in any byte of output, report,
 log or temporary file."""
 import json
 import os
