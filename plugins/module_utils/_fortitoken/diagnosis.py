@@ -140,9 +140,14 @@ def read_bindings(client, serials=None):
     return bindings
 
 
+def token_rows(client):
+    """serial -> cmdb row of every token (fortios-api.md §2: mkey serial-number)."""
+    return dict((row.get("serial-number"), row) for row in engine.read_table(client, TOKENS))
+
+
 def read_tokens(client):
     """Tokens from cmdb with their runtime status, type and bindings."""
-    rows = engine.read_table(client, TOKENS)
+    rows = list(token_rows(client).values())
     status = status_map(client.get("user/fortitoken", api="monitor").results)
     bindings = read_bindings(client)
     tokens = []

@@ -67,7 +67,7 @@ def _guard_fortimanager(ctx, client):
 
 
 def _present(client, serials):
-    rows = transaction.token_rows(client)
+    rows = ftk.token_rows(client)
     return [s for s in serials if s in rows]
 
 

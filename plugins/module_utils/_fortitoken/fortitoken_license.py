@@ -23,7 +23,6 @@ import json
 import os
 import time
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import diagnosis as ftk
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
@@ -85,10 +84,6 @@ def validate(params):
     return path
 
 
-def _tokens(client):
-    return dict((row["serial-number"], row) for row in engine.read_table(client, ftk.TOKENS))
-
-
 def _refused(ctx, code, detail):
     finding = ftk.forticare_finding(code, detail)
     error = err.FortiFleetError("FortiCare refused the licence on %s: %s" % (ctx.label, detail), finding["remediation"])
@@ -105,14 +100,14 @@ def run(ctx):
     if managed["managed_by_fortimanager"] and not params["allow_fortimanager_managed"]:
         raise err.FortiFleetError("FortiGate %s is managed by FortiManager %s: licences are imported there, not here."
                                   % (ctx.label, managed["fmg"]), "Set allow_fortimanager_managed: true to override.")
-    before = _tokens(client)
+    before = ftk.token_rows(client)
     if params["trial"]:
         trial = sorted(s for s, row in before.items() if ftk.token_type(s, row.get("license")) == "trial")
         if trial:
             return {"changed": False, "tokens": trial, "imported": []}
         if not ctx.check_mode:
             client.action("user/fortitoken/import-trial", {})
-        after = _tokens(client) if not ctx.check_mode else before
+        after = ftk.token_rows(client) if not ctx.check_mode else before
         return {"changed": True, "imported": sorted(set(after) - set(before)), "tokens": sorted(after)}
 
     code = params["license_code"].strip()
@@ -136,7 +131,7 @@ def run(ctx):
         if forticare in ftk.FORTICARE_PERMANENT:
             _remember(memory, key, {"refused": forticare})
         raise _refused(ctx, forticare, "FortiCare error %s (%s)" % (forticare, exc.cli_error or exc.message))
-    after = _tokens(client)
+    after = ftk.token_rows(client)
     imported = sorted(set(after) - set(before))
     _remember(memory, key, {"tokens": imported or sorted(expected)})
     return {"changed": bool(imported), "imported": imported, "tokens": imported or sorted(expected)}

@@ -65,11 +65,6 @@ class Plan(object):
 
 # -- reads and the import action (also used by state present) ----------------------------------------
 
-def token_rows(client):
-    """serial -> row of every token in cmdb (fortios-api.md §2: mkey serial-number)."""
-    return dict((row.get("serial-number"), row) for row in engine.read_table(client, ftk.TOKENS))
-
-
 def import_tokens(client, serials, code, host):
     """Add missing tokens: one import-mobile for the licence code, else one POST per serial.
 
@@ -81,7 +76,7 @@ def import_tokens(client, serials, code, host):
     else:
         for serial in serials:
             client.post(ftk.TOKENS.path, {"serial-number": serial})
-    have = token_rows(client)
+    have = ftk.token_rows(client)
     missing = sorted(set(serials) - set(have))
     if missing:
         raise err.FortiFleetError(
@@ -90,17 +85,12 @@ def import_tokens(client, serials, code, host):
     return have
 
 
-def label(client, spec, mkey):
-    # The engine's own header, so planned and executed diff entries carry the same one.
-    return engine.object_label(client, spec, mkey)
-
-
 def import_diffs(client, serials, code):
     """Diff entries of an import: each token absent before, present after."""
     how = "imported with the licence code (import-mobile)" if code else "added by serial"
     return [{"before": {}, "after": {"serial-number": s},
-             "before_header": label(client, ftk.TOKENS, s),
-             "after_header": "%s (%s)" % (label(client, ftk.TOKENS, s), how)} for s in serials]
+             "before_header": engine.object_label(client, ftk.TOKENS, s),
+             "after_header": "%s (%s)" % (engine.object_label(client, ftk.TOKENS, s), how)} for s in serials]
 
 
 # -- the plan -----------------------------------------------------------------------------------------
@@ -121,24 +111,24 @@ def make_plan(client, serials, statuses, code):
     broken = [s for s in serials if ftk.is_migrated(statuses.get(s), None)]
     if not broken:
         return None
-    rows = token_rows(client)
+    rows = ftk.token_rows(client)
     bindings = ftk.read_bindings(client, set(broken))
     return Plan(broken, dict((s, rows.get(s) or {"serial-number": s}) for s in broken), statuses, bindings, code)
 
 
 def unbind_diff(client, binding):
     spec = spec_of(binding)
-    return engine.build_diff(spec, binding["fields"], UNBOUND, label(client, spec, binding["name"]))
+    return engine.build_diff(spec, binding["fields"], UNBOUND, engine.object_label(client, spec, binding["name"]))
 
 
 def rebind_diff(client, binding):
     spec = spec_of(binding)
     unbound = dict(binding["fields"], **UNBOUND)
-    return engine.build_diff(spec, unbound, binding["fields"], label(client, spec, binding["name"]))
+    return engine.build_diff(spec, unbound, binding["fields"], engine.object_label(client, spec, binding["name"]))
 
 
 def delete_diff(client, plan, serial):
-    name = label(client, ftk.TOKENS, serial)
+    name = engine.object_label(client, ftk.TOKENS, serial)
     return {"before": engine.masked(ftk.TOKENS, plan.rows[serial]), "after": {},
             "before_header": name, "after_header": name}
 
@@ -149,7 +139,7 @@ def token_diffs(client, plan, statuses_after=None, bindings_after=None):
     In check mode (no ``*_after``) the after side is the plan: status ``new``, the same bindings."""
     out = []
     for serial in plan.serials:
-        name = label(client, ftk.TOKENS, serial)
+        name = engine.object_label(client, ftk.TOKENS, serial)
         before_bound = [describe(b) for b in plan.bound(serial)]
         if bindings_after is None:
             after_bound = before_bound
@@ -245,7 +235,7 @@ def execute(client, plan, host):
     reread_bindings = []
 
     def reread():
-        rows = token_rows(client)
+        rows = ftk.token_rows(client)
         now = ftk.read_bindings(client, set(plan.serials))
         problems = _mismatches(plan, rows, now)
         if problems:
@@ -295,7 +285,7 @@ def rollback(client, plan):
     written (FortiOS refuses a fortitoken that does not exist: fortios-api.md §2 datasource)."""
     done, left, missing = [], [], set()
     try:
-        have = set(token_rows(client))
+        have = set(ftk.token_rows(client))
     except err.FortiOSError as exc:
         have = None
         left.append("could not read the tokens back (%s): make sure %s exist (config user fortitoken / edit "
