@@ -144,8 +144,11 @@ def object_label(client, spec, mkey):
     return "%s%s on %s" % (spec.path, "" if mkey is None else "/%s" % mkey, client.label)
 
 
-def ensure_present(client, spec, desired, check_mode, mkey=None, diff=False):
+def ensure_present(client, spec, desired, check_mode, mkey=None, diff=False, create=True):
     """Make the object hold ``desired`` (only those keys are compared and written).
+
+    With ``create=False`` a missing row is an error (NotFoundError, before any write), not a reason to create it:
+    for changes to an object that must already exist, such as a user's two-factor binding.
 
     Returns a dict with changed, operation, changed_keys, before, after and,
     when ``diff`` is true, the Ansible diff.
@@ -154,6 +157,10 @@ def ensure_present(client, spec, desired, check_mode, mkey=None, diff=False):
     if not spec.singleton and mkey is None:
         mkey = desired.get(spec.mkey)
     current = read(client, spec, mkey)
+    if current is None and not create:
+        raise err.NotFoundError("update", object_label(client, spec, mkey).rsplit(" on ", 1)[0], client.label,
+                                "it no longer exists, so it is not created again",
+                                hint="Another process deleted it while the task ran.", status=404)
     operation, keys = plan(spec, current, desired)
     result = {"changed": operation is not None, "operation": operation, "changed_keys": keys,
               "before": current}

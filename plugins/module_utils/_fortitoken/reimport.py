@@ -182,28 +182,10 @@ def _mismatches(plan, rows, now):
     return problems
 
 
-class _ExistingOnly(object):
-    """The client, except that it never creates a row: a user/admin that vanished is not re-created.
-
-    ``engine.ensure_present`` POSTs when the row does not exist; for a binding that would create a
-    user or administrator, so the POST is refused here, before any request."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def __getattr__(self, name):
-        return getattr(self._client, name)
-
-    def post(self, path, body, scope=None, headers=None):
-        raise err.NotFoundError("update", "%s/%s" % (path, body.get("name")), self._client.label,
-                                "it no longer exists, so it is not created again",
-                                hint="Another process deleted it while the task ran.", status=404)
-
-
 def set_binding(client, binding, fields, diff=False):
     """engine.ensure_present of the binding fields on the existing user/admin (re-reads and verifies)."""
-    return engine.ensure_present(_ExistingOnly(client), spec_of(binding), fields, False, mkey=binding["name"],
-                                 diff=diff)
+    return engine.ensure_present(client, spec_of(binding), fields, False, mkey=binding["name"], diff=diff,
+                                 create=False)
 
 
 def execute(client, plan, host):

@@ -116,3 +116,10 @@ def test_property_check_mode_agrees_with_real_run(current, desired):
     check = engine.ensure_present(MemoryClient({("system/ftm-push", None): dict(current)}), FTM, desired, True, diff=True)
     real = engine.ensure_present(MemoryClient({("system/ftm-push", None): dict(current)}), FTM, desired, False, diff=True)
     assert check["changed"] == real["changed"] and check["diff"] == real["diff"]
+
+
+def test_a_row_that_must_exist_is_never_created():
+    client = MemoryClient()
+    with pytest.raises(err.NotFoundError) as caught:
+        engine.ensure_present(client, USERS, {"two_factor": "disable"}, check_mode=False, mkey="bob", create=False)
+    assert "user/local/bob" in str(caught.value) and client.writes == []
