@@ -17,13 +17,12 @@ import concurrent.futures
 import time
 
 from ansible import context
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import fleet as logic
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.settings import SETTINGS_SPEC
-from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import scrub
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import Validation, scrub
 from ansible_collections.fortifleet.auth.plugins.plugin_utils._launcher import FortiFleetAction
 
 display = Display()
@@ -43,12 +42,6 @@ class ActionModule(FortiFleetAction):
         raw.setdefault("api_access_key_dir", "%s/fortifleet-keys" % task_vars.get("playbook_dir", "."))
         return raw
 
-    def _run_options(self):
-        """The task's run options, validated (they are the same for every device)."""
-        spec = dict((k, v) for k, v in logic.ARGUMENT_SPEC.items() if k in logic.RUN_OPTIONS)
-        given = dict((k, v) for k, v in self._task.args.items() if k in logic.RUN_OPTIONS)
-        return ArgumentSpecValidator(spec).validate(given)
-
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         if self._classic(task_vars):
@@ -57,12 +50,13 @@ class ActionModule(FortiFleetAction):
             self._task.args = dict(args, settings=self._raw_settings(args, task_vars, task_vars))
             return FortiFleetAction.run(self, tmp, task_vars)
         result = ActionBase.run(self, tmp, task_vars)
-        checked = self._run_options()
-        if checked.error_messages:
-            result.update(failed=True, changed=False, error_kind="invalid_input",
-                          msg="Invalid input for fortifleet.auth.fleet: %s" % "; ".join(checked.error_messages))
+        # The run options are the same for every device: checked once, before any device.
+        given = dict((k, v) for k, v in self._task.args.items() if k in logic.RUN_OPTIONS)
+        checked = Validation(logic, given, only=logic.RUN_OPTIONS)
+        if checked.error:
+            result.update(checked.failed_result())
             return result
-        options = checked.validated_parameters
+        options = checked.params
         fleet = bool(self._task.run_once)
         me = task_vars.get("inventory_hostname")
         names = list(task_vars.get("ansible_play_batch") or [me]) if fleet else [me]

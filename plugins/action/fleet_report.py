@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.fleet import secret_variables
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.fleet import secret_values, secret_variables
 from ansible_collections.fortifleet.auth.plugins.module_utils._report import fleet_report as logic
 from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import device_input
 from ansible_collections.fortifleet.auth.plugins.plugin_utils._launcher import FortiFleetAction
@@ -31,7 +31,7 @@ class ActionModule(FortiFleetAction):
         if names is None:
             return args
         hostvars = task_vars.get("hostvars") or {}
-        hosts, secrets = {}, set(args.get("redact") or [])
+        hosts, secrets, secret_names = {}, set(args.get("redact") or []), secret_variables()
         for name in self._templar.template(names):
             host_vars = hostvars[name] if name in hostvars else {}
 
@@ -39,9 +39,7 @@ class ActionModule(FortiFleetAction):
                 return self._var(host_vars, var)
 
             hosts[name] = device_input(name, get)
-            for var in secret_variables():
-                value = get(var)
-                secrets.update(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str) and v)
+            secrets |= secret_values(get, secret_names)
         if os.environ.get(TOKEN_ENV):
             secrets.add(os.environ[TOKEN_ENV])
         args.update(hosts=hosts, redact=sorted(secrets))

@@ -54,11 +54,12 @@ def secret_variables():
     return names + [name for name in SECRET_SETTINGS if name not in names]
 
 
-def _secret_values(raw_settings):
+def secret_values(get, names):
+    """The values of the variables ``names`` (``get(name)`` -> value or None), each element of a list on its own."""
     values = set()
-    for key in SECRET_SETTINGS:
-        value = raw_settings.get(key)
-        values.update(value if isinstance(value, list) else [value])
+    for name in names:
+        value = get(name)
+        values.update(str(v) for v in (value if isinstance(value, list) else [value]) if v not in (None, ""))
     return values
 
 
@@ -68,7 +69,7 @@ def prepare(name, connection, roles, raw_settings, check_mode=False, diff=False)
     Returns (device or None, record, no_log values). ``connection`` holds the device's connection options,
     ``raw_settings`` its role variables as the inventory gives them."""
     validation = Validation(sys.modules[__name__], dict(connection, areas=roles))
-    secrets = validation.no_log_values | _secret_values(raw_settings)
+    secrets = validation.no_log_values | secret_values(raw_settings.get, SECRET_SETTINGS)
     record = dev.new_record(connection.get("host"), preflight={"access": "error"})
     if validation.error:
         record["errors"].append("input: %s" % validation.error)

@@ -80,9 +80,14 @@ def _warning_text(warning):
 class Validation(object):
     """The outcome of checking a task's arguments: parameters or an error message, and the no_log values."""
 
-    def __init__(self, logic, args):
+    def __init__(self, logic, args, only=None):
+        """``only``: check just these options of the spec (the fleet's run options, the same for every device)."""
         self.module = module_name(logic)
-        result = ArgumentSpecValidator(logic.ARGUMENT_SPEC, **logic.MODULE_KWARGS).validate(args)
+        if only is None:
+            validator = ArgumentSpecValidator(logic.ARGUMENT_SPEC, **logic.MODULE_KWARGS)
+        else:
+            validator = ArgumentSpecValidator(dict((k, v) for k, v in logic.ARGUMENT_SPEC.items() if k in only))
+        result = validator.validate(args)
         # Ansible keeps the no_log values on a private attribute; AnsibleModule and community.crypto read it too.
         self.no_log_values = set(result._no_log_values)
         self.params = result.validated_parameters

@@ -75,3 +75,12 @@ def test_a_device_input_is_the_fleet_record_unless_the_roles_recorded_facts():
         "address": "192.0.2.9", "ran": True}
     assert rep.device_input("c", {}.get) == {"preflight": {}, "findings": [], "changes": [], "errors": [],
                                              "address": "c", "ran": False}
+
+
+def test_secret_values_take_every_element_of_a_list_and_skip_unset_ones():
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.fleet import secret_values
+    values = {"fortigate_access_token": "tok-123456", "fortitoken_license_codes": ["AAAA-1", "BBBB-2"],
+              "fortigate_admin_password": ""}
+    assert secret_values(values.get, ["fortigate_access_token", "fortitoken_license_codes",
+                                      "fortigate_admin_password", "fortigate_diagnostic_access_token"]) == {
+        "tok-123456", "AAAA-1", "BBBB-2"}
