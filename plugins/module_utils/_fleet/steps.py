@@ -11,10 +11,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-# Keys of a step's result that describe a FortiToken change (copied into the record's changes).
-CHANGE_KEYS = ("added", "imported", "reimported", "activated", "provisioned", "bindings")
-
-
 class AreaFailed(Exception):
     """A step whose failure ends its area (the role would have gone to its rescue)."""
 

@@ -13,9 +13,11 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.steps import CHANGE_KEYS, given, info, must
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.steps import given, info, must
 
 SERIAL_IN_TEXT = re.compile(r"FTK[A-Z0-9]+")
+# Keys of a fortitoken/fortitoken_license result that describe its change (copied into the record's changes).
+CHANGE_KEYS = ("added", "imported", "reimported", "activated", "provisioned", "bindings")
 
 
 def plan(facts, findings):
