@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+
 class AreaFailed(Exception):
     """A step whose failure ends its area (the role would have gone to its rescue)."""
 
