@@ -1,0 +1,173 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fortifleet.auth contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The durable journal of destructive and secret-producing steps, on the controller.
+
+Internal API of fortifleet.auth: may change in any release.
+
+Before a step that can lose something if the run dies half-way (a token re-import that unbinds
+users, a key rotation), the caller opens an entry that records what it is about to touch; it updates
+the entry as it goes and closes it when the device is back in a complete state. A run that finds an
+open entry (any run, diagnose included) knows the device is in the middle of a transaction and what
+must be put back.
+
+Layout: one directory (0700), one JSON file per device and kind (0600), named after the device's
+serial number. Every write is atomic (temporary file, fsync, rename, fsync of the directory), so a
+crash leaves the previous entry or the new one, never a torn file. No secret is ever stored here:
+callers pass only names, serials and field values that FortiOS shows in clear.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import stat
+import tempfile
+import time
+
+ENVIRONMENT_VARIABLE = "FORTIFLEET_JOURNAL_DIR"
+FORMAT_VERSION = 1
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+class JournalError(Exception):
+    """The journal cannot be used (directory missing rights, unreadable entry)."""
+
+
+def default_directory():
+    """``$FORTIFLEET_JOURNAL_DIR``, else ``$XDG_STATE_HOME/fortifleet.auth/journal``
+    (``~/.local/state/fortifleet.auth/journal``): outside any installed collection and kept across runs."""
+    configured = os.environ.get(ENVIRONMENT_VARIABLE)
+    if configured:
+        return os.path.expanduser(configured)
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(state, "fortifleet.auth", "journal")
+
+
+def fsync_directory(directory):
+    """Make a rename or unlink inside ``directory`` durable."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def ensure_private_directory(directory):
+    """Create ``directory`` (and parents) as 0700 if missing; refuse one that is not a writable directory."""
+    directory = os.path.abspath(os.path.expanduser(directory))
+    if not os.path.isdir(directory):
+        try:
+            os.makedirs(directory, 0o700)
+        except OSError as exc:
+            if not os.path.isdir(directory):
+                raise JournalError("cannot create %s: %s" % (directory, exc.strerror or exc))
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise JournalError("%s is not writable" % directory)
+    mode = stat.S_IMODE(os.stat(directory).st_mode)
+    if mode & 0o077:
+        try:
+            os.chmod(directory, 0o700)
+        except OSError:
+            pass  # not ours (e.g. a shared volume): usable, but files stay 0600
+    return directory
+
+
+def write_json_atomically(path, data, mode=0o600):
+    """Write ``data`` as JSON at ``path``: mode set before any byte, fsync'd, renamed, directory fsync'd."""
+    directory = os.path.dirname(path)
+    fd, temp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path), suffix=".tmp")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(data, handle, indent=1, sort_keys=True)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+    fsync_directory(directory)
+
+
+class Journal(object):
+    """Open entries of one journal directory, keyed by (device serial, kind)."""
+
+    def __init__(self, directory=None):
+        self.directory = os.path.abspath(os.path.expanduser(directory or default_directory()))
+
+    def path(self, serial, kind):
+        return os.path.join(self.directory, "%s.%s.json" % (_SAFE.sub("_", str(serial)), _SAFE.sub("_", kind)))
+
+    def ensure(self):
+        """Create the directory if needed; raises JournalError when it cannot be used."""
+        ensure_private_directory(self.directory)
+        return self
+
+    def open(self, serial, kind, host, data, step="planned"):
+        """Record an intent before the first destructive request; returns the entry."""
+        self.ensure()
+        entry = {"version": FORMAT_VERSION, "serial": serial, "kind": kind, "host": host, "step": step,
+                 "opened": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "data": data}
+        self._write(entry)
+        return entry
+
+    def update(self, entry, **changes):
+        """Record progress (e.g. ``step='delete'``) before the request that makes it."""
+        entry.update(changes)
+        entry["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self._write(entry)
+        return entry
+
+    def close(self, serial, kind):
+        """The transaction is complete (or fully rolled back): forget it durably."""
+        path = self.path(serial, kind)
+        try:
+            os.unlink(path)
+        except OSError as exc:
+            if os.path.exists(path):
+                raise JournalError("cannot remove %s: %s" % (path, exc.strerror or exc))
+            return
+        fsync_directory(self.directory)
+
+    def read(self, serial, kind):
+        """The open entry, or None. An unreadable entry raises JournalError (never silently ignored)."""
+        path = self.path(serial, kind)
+        if not os.path.exists(path):
+            return None
+        try:
+            with open(path) as handle:
+                entry = json.load(handle)
+        except (OSError, IOError, ValueError) as exc:
+            raise JournalError("the journal entry %s cannot be read (%s): inspect it by hand" % (path, exc))
+        if not isinstance(entry, dict) or entry.get("version") != FORMAT_VERSION:
+            raise JournalError("the journal entry %s has an unknown format: inspect it by hand" % path)
+        return entry
+
+    def open_entries(self, serial):
+        """Every open entry of a device, whatever its kind."""
+        if not os.path.isdir(self.directory):
+            return []
+        prefix = "%s." % _SAFE.sub("_", str(serial))
+        out = []
+        for name in sorted(os.listdir(self.directory)):
+            if name.startswith(prefix) and name.endswith(".json"):
+                kind = name[len(prefix):-len(".json")]
+                entry = self.read(serial, kind)
+                if entry is not None:
+                    out.append(entry)
+        return out
+
+    def _write(self, entry):
+        write_json_atomically(self.path(entry["serial"], entry["kind"]), entry)
