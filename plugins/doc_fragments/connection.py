@@ -67,6 +67,18 @@ options:
       - VDOM of the requests. Use C(global) for the global scope.
     type: str
     default: root
+  journal_dir:
+    description:
+      - Directory of the journal on the controller, where a transaction that can lose something if it is
+        interrupted (a FortiToken re-import, an API key rotation) is recorded before its first write, so the
+        next run can finish it or roll it back.
+      - Created with mode 0700 on first use; one 0600 JSON file per device, named after its serial number.
+        It never holds a secret.
+      - Keep it on storage that outlives the run (on AWX, a persistent volume), or an interrupted transaction
+        cannot be resumed.
+      - If not set, the inventory variable C(fortifleet_journal_dir) is used, then the environment variable
+        E(FORTIFLEET_JOURNAL_DIR), then C(~/.local/state/fortifleet.auth/journal) (or under E(XDG_STATE_HOME)).
+    type: path
 notes:
   - The module runs inside the controller process through its action plugin; it then reads the
     connection defaults from the inventory variables named above. Set the variable C(fortifleet_execution)

@@ -25,6 +25,8 @@ CONNECTION_ARGSPEC = dict(
     timeout=dict(type="int", default=30),
     retries=dict(type="int", default=2),
     vdom=dict(type="str", default="root"),
+    # _task/journal.py: where interrupted transactions are recorded (never a secret in it).
+    journal_dir=dict(type="path", fallback=(env_fallback, ["FORTIFLEET_JOURNAL_DIR"])),
 )
 
 # Inventory variables the action plugins read when the task does not set the
@@ -38,6 +40,7 @@ INVENTORY_VARS = {
     "timeout": "fortigate_timeout",
     "retries": "fortigate_retries",
     "vdom": "fortigate_vdom",
+    "journal_dir": "fortifleet_journal_dir",
     "admin_password": "fortigate_admin_password",
     "api_user": "fortigate_api_user",
     "diagnostic_access_token": "fortigate_diagnostic_access_token",
