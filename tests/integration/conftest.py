@@ -27,3 +27,12 @@ fleet = fleet_fixture(devices=4, scenario="healthy", profile="7.4.4", lockout_se
 @pytest.fixture
 def emu(fleet):
     return fresh(fleet)
+
+
+@pytest.fixture(autouse=True)
+def private_journal(tmp_path, monkeypatch):
+    """Each test has its own journal (and state home), so no test sees another's interrupted transactions
+    and nothing is written under the user's ~/.local/state."""
+    monkeypatch.setenv("FORTIFLEET_JOURNAL_DIR", str(tmp_path / "journal"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return tmp_path / "journal"
