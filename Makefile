@@ -15,9 +15,22 @@ export ANSIBLE_NOCOLOR := 1
 PATH := $(BIN):$(PATH)
 export PATH
 LAYOUT = $(BIN)/python tools/layout.py
+.DEFAULT_GOAL := help
 ANSIBLE_TEST_ARGS := --venv --python 3.11 --color no
 
-.PHONY: setup layout test pytest gates unit integration emulator-tests lint galaxy docs-lint changelog-lint ee \
+help:
+	@echo 'The two commands of the README:'
+	@echo '  make demo     set everything up and run diagnose, remediate, diagnose against the embedded emulator fleet'
+	@echo '  make test     set everything up and run the whole test suite and every gate (what CI runs)'
+	@echo 'Parts of make test:'
+	@echo '  make unit | integration | emulator-tests | pytest (the three suites) | gates'
+	@echo '  make lint | galaxy | docs-lint | changelog-lint | ee | docs | sanity | units'
+	@echo 'Other:'
+	@echo '  make setup    the virtual environment (.venv) and the collection layout (.build)'
+	@echo '  make bench    the benchmarks (benchmarks/)'
+	@echo '  make clean    remove build and report output'
+
+.PHONY: help setup layout test pytest gates unit integration emulator-tests lint galaxy docs-lint changelog-lint ee \
         sanity units sanity-2.19 sanity-2.16 units-2.19 units-2.16 docs demo bench clean
 
 setup: $(STAMP) layout
