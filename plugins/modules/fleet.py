@@ -39,7 +39,7 @@ description:
 author:
   - fortifleet.auth contributors (@fortifleet)
 requirements:
-  - requests (on the controller)
+  - requests and netaddr (on the controller)
 extends_documentation_fragment:
   - fortifleet.auth.connection
   - fortifleet.auth.connection.attributes
