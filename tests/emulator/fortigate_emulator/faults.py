@@ -17,8 +17,10 @@ def _validate_trigger(name, spec, extra):
     unknown = set(spec) - _TRIGGER_KEYS - set(extra)
     if unknown:
         raise ValueError(f"unknown {name} keys: {sorted(unknown)}")
-    if spec.get("method") is not None and spec["method"] not in ("GET", "POST", "PUT", "DELETE"):
-        raise ValueError(f"{name}.method must be GET, POST, PUT or DELETE")
+    methods = spec.get("method")
+    methods = [methods] if isinstance(methods, str) or methods is None else methods
+    if not isinstance(methods, list) or not all(m in (None, "GET", "POST", "PUT", "DELETE") for m in methods):
+        raise ValueError(f"{name}.method must be GET, POST, PUT or DELETE, or a list of them")
     if spec.get("match") is not None and not isinstance(spec["match"], str):
         raise ValueError(f"{name}.match must be a string (a part of the request path)")
     if not isinstance(spec.get("nth", 1), int) or spec.get("nth", 1) < 1:
@@ -67,7 +69,9 @@ def install(dev, spec: dict, base_seed: int = 0):
 
 
 def _matches(spec, method, path):
-    return (spec.get("method") in (None, method)) and (not spec.get("match") or spec["match"] in path)
+    wanted = spec.get("method")
+    wanted = [wanted] if isinstance(wanted, str) else wanted
+    return (not wanted or method in wanted) and (not spec.get("match") or spec["match"] in path)
 
 
 def _nth(dev, name, method, path):
