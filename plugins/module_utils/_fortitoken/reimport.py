@@ -355,28 +355,43 @@ def by_hand_text(plan):
                                                    "; ".join(by_hand(b) for b in plan.bindings) or "nothing else")
 
 
+# The device is gone (no connection, no answer, locked out, token refused): every further request of the rollback
+# would fail the same way after its retries, and a refused token must not be tried again (fortios-api.md §7).
+GONE = ("unreachable", "timeout", "tls_untrusted", "token_rejected", "locked_out")
+
+
 def rollback(client, plan):
     """Put tokens and bindings back as recorded, through the engine; return (done, left).
 
     A missing token is re-added by serial (troubleshooting.md B5, KB 194508), never imported with the
     licence code again: the import is not retried. A binding whose token could not be put back is not
-    written (FortiOS refuses a fortitoken that does not exist: fortios-api.md §2 datasource). The same
-    function recovers an interrupted transaction from its journal entry (``recover``)."""
+    written (FortiOS refuses a fortitoken that does not exist: fortios-api.md §2 datasource). Once the device is
+    gone, nothing more is sent: what is left is listed with the CLI to type. The same function recovers an
+    interrupted transaction from its journal entry (``recover``)."""
     done, left, missing = [], [], set()
+    gone = []
     try:
         have = set(ftk.token_rows(client))
     except err.FortiOSError as exc:
         have = None
+        if exc.kind in GONE:
+            gone.append(exc.kind)
         left.append("could not read the tokens back (%s): make sure %s exist (config user fortitoken / edit "
                     "<serial> / end)" % (exc.kind, ", ".join(plan.serials)))
     for serial in plan.serials:
         if have is None or serial in have:
+            continue
+        if gone:
+            missing.add(serial)
+            left.append("token %s is missing: re-add it (config user fortitoken / edit %s / end)" % (serial, serial))
             continue
         try:
             engine.ensure_present(client, ftk.TOKENS, {"serial-number": serial}, False, mkey=serial)
             done.append("token %s re-added by serial" % serial)
         except err.FortiOSError as exc:
             missing.add(serial)
+            if exc.kind in GONE:
+                gone.append(exc.kind)
             # The POST may have been refused, or the re-read that verifies it failed: a human checks.
             left.append("token %s is missing, re-adding it failed (%s): re-add it (config user fortitoken / edit %s "
                         "/ end)%s" % (serial, exc.kind, serial, " or import its licence code again" if plan.code else ""))
@@ -386,9 +401,15 @@ def rollback(client, plan):
         if token in missing:
             left.append("%s: once token %s is back, %s" % (who, token, by_hand(binding)))
             continue
+        if gone:
+            left.append("%s may not be bound as before (%s, nothing more was sent): %s" % (who, gone[0],
+                                                                                           by_hand(binding)))
+            continue
         try:
             result = set_binding(client, binding, binding["fields"])
         except err.FortiOSError as exc:
+            if exc.kind in GONE:
+                gone.append(exc.kind)
             left.append("%s is not bound as before (%s): %s" % (who, exc.kind, by_hand(binding)))
             continue
         if result["changed"]:
