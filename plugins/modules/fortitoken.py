@@ -26,14 +26,14 @@ description:
     step, what was restored and what is left to do by hand. Tokens in any other state are left alone. Following
     KB 194508, re-imported tokens are not activated (hardware tokens lock on their first activation); use
     O(send_activation) or a later V(active) run.
-  - Before its first write, V(reimported) records the plan in the journal on the controller (O(journal_dir)): every
+  - Before its first write, V(reimported) records the plan in the journal on the controller (O(journal_dir)), with every
     token (serial, configuration without seed or activation code, status), every user/admin binding as read, and
     the step reached, updated before each step. The licence code is never written there. The entry is removed only
     when every binding reads back equal to the recorded one, field by field, and every token is present.
   - If a run is interrupted (Ctrl-C, a killed job, a device that goes away), the entry stays. Every later run that
-    reads the device reports it (fortifleet.auth.fortigate_info subset V(fortitoken): critical finding
+    reads the device reports it (fortifleet.auth.fortigate_info subset V(fortitoken) gives the critical finding
     C(FORTITOKEN_REIMPORT_INCOMPLETE), naming each user/admin whose binding is missing and each missing token), and
-    this module, in any O(state), first finishes it from the journal: missing tokens are re-added by serial, every
+    this module, in any O(state), first finishes it from the journal. Missing tokens are re-added by serial, every
     binding is put back as recorded and verified, then the entry is removed. In check mode it only reports what it
     would restore and plans nothing else. When the device cannot be read, the error lists the CLI lines to type.
   - Unbinding, re-binding and deleting read the object first, write only what differs and read it back to verify.
