@@ -18,12 +18,24 @@ description:
     again the ones whose activation timed out, with one provision call.
   - V(absent) deletes the tokens; it refuses to delete a token still bound to a user or administrator.
   - V(reimported) repairs tokens copied from another unit (a seed in the configuration, but an activation error at
-    run time). It records every user/admin binding, unbinds, deletes, re-imports (the licence code for mobile
-    tokens when given, otherwise by serial as KB 194508 says), re-binds exactly as before and reads everything back.
-    If a step fails, the tokens are re-added by serial and every binding is restored; the error names the failed
+    run time). It records every user/admin binding, then one token at a time unbinds its users and administrators,
+    deletes it, re-imports it (the licence code for mobile tokens when given, which brings back just the deleted
+    token as KB 198420 says; otherwise by serial as KB 194508 says), re-binds them exactly as before and reads them
+    back, so an interruption can touch at most one token's bindings.
+    If a step fails, the token is re-added by serial and every binding is restored; the error names the failed
     step, what was restored and what is left to do by hand. Tokens in any other state are left alone. Following
     KB 194508, re-imported tokens are not activated (hardware tokens lock on their first activation); use
     O(send_activation) or a later V(active) run.
+  - Before its first write, V(reimported) records the plan in the journal on the controller (O(journal_dir)), with every
+    token (serial, configuration without seed or activation code, status), every user/admin binding as read, and
+    the step reached, updated before each step. The licence code is never written there. The entry is removed only
+    when every binding reads back equal to the recorded one, field by field, and every token is present.
+  - If a run is interrupted (Ctrl-C, a killed job, a device that goes away), the entry stays. Every later run that
+    reads the device reports it (fortifleet.auth.fortigate_info subset V(fortitoken) gives the critical finding
+    C(FORTITOKEN_REIMPORT_INCOMPLETE), naming each user/admin whose binding is missing and each missing token), and
+    this module, in any O(state), first finishes it from the journal. Missing tokens are re-added by serial, every
+    binding is put back as recorded and verified, then the entry is removed. In check mode it only reports what it
+    would restore and plans nothing else. When the device cannot be read, the error lists the CLI lines to type.
   - Unbinding, re-binding and deleting read the object first, write only what differs and read it back to verify.
   - activate, provision and import are sent at most once per task, and never retried.
 author:
@@ -152,6 +164,12 @@ failed_step:
       final check that every token and binding is back as recorded).
   returned: failure
   type: str
+resumed:
+  description:
+    - When an interrupted re-import of this device was open in the journal, what was restored from it first
+      (C(done)) and the journal file (C(journal)); in check mode what would be done, with the finding.
+  returned: when an interrupted re-import was found
+  type: dict
 rollback:
   description:
     - On a failed re-import, what was restored (C(done)) and what must be done by hand (C(left), with the CLI to

@@ -27,6 +27,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import er
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import area_run as fortitoken_run
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken_license
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import interrupted
 from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import area_run as ftm_push_run
 from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import ftm_push
 from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info
@@ -141,6 +142,8 @@ def run_device(device, roles, run_preflight=True, usable_states=None, preflight_
     try:
         if run_preflight and not preflight(device, usable_states or USABLE_STATES, preflight_subsets):
             device.record["skipped_areas"] = list(roles)
+            # An interrupted re-import of this device: what to restore by hand, from the journal.
+            device.record["findings"].extend(interrupted.offline_findings(device.params, device.name))
             return device.finish()
         for index, role in enumerate(roles):
             try:

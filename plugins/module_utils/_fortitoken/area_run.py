@@ -13,7 +13,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.steps import given, info, must
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.steps import given, ids, info, must
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken.interrupted import FINDING as INCOMPLETE
 
 SERIAL_IN_TEXT = re.compile(r"FTK[A-Z0-9]+")
 # Keys of a fortitoken/fortitoken_license result that describe its change (copied into the record's changes).
@@ -33,9 +34,42 @@ def plan(facts, findings):
     return managed, migrated, to_activate
 
 
+def interrupted_serials(findings):
+    """The tokens of a re-import an earlier run left open (FORTITOKEN_REIMPORT_INCOMPLETE names them all)."""
+    serials = []
+    for f in findings:
+        if f.get("id") == INCOMPLETE:
+            serials.extend(s for s in SERIAL_IN_TEXT.findall(f.get("summary") or "") if s not in serials)
+    return serials
+
+
+def resume(device, serials):
+    """Finish the interrupted re-import from the journal before anything else (the fortitoken module does it first,
+    whatever its state); the result of that step."""
+    return device.step("fortitoken", dict(serials=serials, state="present"))
+
+
 def run(device, s):
-    """Diagnose, import licences, re-import migrated tokens, activate bound ones, diagnose again."""
+    """Finish an interrupted re-import, diagnose, import licences, re-import migrated tokens, activate bound ones,
+    diagnose again."""
     before = info(device, ["fortitoken"])
+    pending = interrupted_serials(before["findings"]) if s["fortitoken_remediate"] else []
+    if pending and device.check_mode:
+        device.note("an interrupted FortiToken re-import of %s is open in the journal: remediate finishes it "
+                    "before anything else." % ", ".join(pending))
+        return before["findings"]
+    if pending:
+        resumed = resume(device, pending)
+        if resumed.get("failed"):
+            # Nothing else is done on a device in the middle of a transaction; the error carries the by-hand lines.
+            device.error("fortitoken", resumed.get("msg") or "failed")
+            return before["findings"]
+        if resumed.get("changed"):
+            device.record["changes"].append({"area": "fortitoken", "check_mode": False,
+                                             "resumed": (resumed.get("resumed") or {}).get("done") or []})
+        before = info(device, ["fortitoken"])
+        if INCOMPLETE in ids(before["findings"]):
+            return before["findings"]
     facts = before["fortigate"].get("fortitoken") or {}
     managed, migrated, to_activate = plan(facts, before["findings"])
     allow_fmg = s["fortitoken_allow_fortimanager_managed"]
@@ -70,4 +104,7 @@ def run(device, s):
             change = dict((k, step[k]) for k in CHANGE_KEYS if k in step)
             change.update(area="fortitoken", check_mode=device.check_mode)
             device.record["changes"].append(change)
-    return after["findings"] + [f for step in steps for f in step.get("findings") or []]
+    found = after["findings"]
+    # The re-diagnosis already compares an open journal entry with the device: one such finding per device.
+    skip = (INCOMPLETE,) if INCOMPLETE in ids(found) else ()
+    return found + [f for step in steps for f in step.get("findings") or [] if f.get("id") not in skip]

@@ -13,9 +13,11 @@ serial): not idempotent, so it is sent at most once and never retried, but it ha
 activate/provision/send-activation are sent at most once per task and never in check mode.
 
 The re-import of migrated tokens (troubleshooting.md B3/B5, KB 194508; fortios-api.md §2: a token must be
-unassigned before it is deleted) is a transaction in ``reimport.py``: record every binding -> unbind -> delete ->
-re-import -> re-bind exactly as before -> re-read, rolled back when a step fails. Check mode computes its plan and
-reports the same diff entries without writing.
+unassigned before it is deleted) is a journaled transaction in ``reimport.py``, one token at a time: unbind ->
+delete -> re-import -> re-bind exactly as before -> verify, rolled back when a step fails. Check mode computes its
+plan and reports the same diff entries without writing. Whatever the state, a re-import interrupted by an earlier
+run (its journal entry is still open, ``interrupted.py``) is finished first, before anything else is read or
+written for the task.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +27,7 @@ __metaclass__ = type
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import diagnosis as ftk
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import interrupted
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import reimport as transaction
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
 
@@ -103,7 +106,15 @@ def _reimport(ctx, client, serials, statuses, out, diffs):
     if ctx.check_mode:
         diffs.extend(transaction.token_diffs(client, plan) + transaction.plan_diffs(client, plan))
         return True, statuses
-    step_diffs, bindings_after = transaction.execute(client, plan, ctx.label)
+    journal = interrupted.journal_of(params)
+    try:
+        step_diffs, bindings_after = transaction.execute(client, plan, ctx.label, journal)
+    except err.FortiFleetError as exc:
+        if (exc.extra or {}).get("rollback", {}).get("left"):
+            # The journal entry stays open: every later run reports it and finishes it first.
+            exc.findings = list(exc.findings or []) + interrupted.offline_findings(
+                params, ctx.label, exc.extra["rollback"]["left"])
+        raise
     if params["send_activation"]:
         out["activation_sent"] = _send_activation(client, plan.bindings)
     # KB 194508: a re-added token is not activated again (hardware tokens lock on first activation).
@@ -163,9 +174,18 @@ def run(ctx):
     client = ctx.client()
     state = params["state"]
     diffs = []
+    resumed = interrupted.resume(ctx, client)  # an interrupted re-import first, whatever the state
+    if resumed is not None and ctx.check_mode:
+        # The device is mid-transaction: nothing else is planned until remediate has finished it.
+        return _finish(ctx, {"changed": True, "state": state, "resumed": resumed,
+                             "findings": resumed.pop("findings")}, diffs)
+    if resumed is not None:
+        ctx.warn("%s: an interrupted FortiToken re-import was finished from the journal first (%s)."
+                 % (ctx.label, "; ".join(resumed["done"]) or "everything was already in place"))
     if state == "absent":
         changed, out = _absent(ctx, client, serials, diffs)
-        return _finish(ctx, dict(out, changed=changed, state=state), diffs)
+        return _finish(ctx, dict(out, changed=changed or bool(resumed and resumed["done"]), state=state,
+                                 **({"resumed": resumed} if resumed else {})), diffs)
     if state in ("active", "reimported"):
         _guard_fortimanager(ctx, client)
     changed, out = False, {"state": state, "added": []}
@@ -188,5 +208,8 @@ def run(ctx):
         did, statuses = _activate(ctx, client, serials, statuses, out)
         changed = changed or did
     out["tokens"] = [{"serial": s, "status": statuses.get(s, "")} for s in serials]
+    if resumed is not None:
+        out["resumed"] = resumed
+        changed = changed or bool(resumed["done"])
     out["changed"] = changed
     return _finish(ctx, out, diffs)

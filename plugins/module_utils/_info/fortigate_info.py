@@ -18,6 +18,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._config import are
 from ansible_collections.fortifleet.auth.plugins.module_utils._ems import diagnosis as ems
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import diagnosis as fortitoken
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import interrupted
 from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import diagnosis as ftm_push
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import diagnosis as system
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
@@ -61,7 +62,8 @@ def gather_ems(ctx, client, facts):
 
 def gather_fortitoken(ctx, client, facts):
     facts["fortitoken"], found = fortitoken.diagnose(client)
-    return found
+    # A re-import an earlier run left open in the journal (_fortitoken/interrupted.py).
+    return interrupted.findings(ctx.params, client) + found
 
 
 GATHERERS = {"api_access": gather_api_access, "system": system.gather, "ftm_push": gather_ftm_push,

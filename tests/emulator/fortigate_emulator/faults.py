@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 import random
+import time
 
 KNOWN = {"latency_ms", "error_rate", "error_status", "error_format", "reset_rate", "truncate_rate",
-         "slow_body_ms", "html_error_rate", "force_429", "fail_next", "seed", "down", "tls"}
+         "slow_body_ms", "html_error_rate", "force_429", "fail_next", "seed", "down", "tls", "stall", "down_from"}
+# stall / down_from pick one request precisely: the nth (1-based) whose method and path match.
+_TRIGGER_KEYS = {"method", "match", "nth"}
+
+
+def _validate_trigger(name, spec, extra):
+    if not isinstance(spec, dict):
+        raise ValueError(f"{name} must be an object")
+    unknown = set(spec) - _TRIGGER_KEYS - set(extra)
+    if unknown:
+        raise ValueError(f"unknown {name} keys: {sorted(unknown)}")
+    methods = spec.get("method")
+    methods = [methods] if isinstance(methods, str) or methods is None else methods
+    if not isinstance(methods, list) or not all(m in (None, "GET", "POST", "PUT", "DELETE") for m in methods):
+        raise ValueError(f"{name}.method must be GET, POST, PUT or DELETE, or a list of them")
+    if spec.get("match") is not None and not isinstance(spec["match"], str):
+        raise ValueError(f"{name}.match must be a string (a part of the request path)")
+    if not isinstance(spec.get("nth", 1), int) or spec.get("nth", 1) < 1:
+        raise ValueError(f"{name}.nth must be an integer >= 1")
 
 
 def validate(spec: dict) -> dict:
@@ -23,6 +42,20 @@ def validate(spec: dict) -> dict:
             raise ValueError("fail_next.status must be an HTTP status, 'reset', 'truncate' or 'html'")
         if fn.get("match") is not None and not isinstance(fn.get("match"), str):
             raise ValueError("fail_next.match must be a string (a part of the request path)")
+    if spec.get("stall") is not None:
+        st = spec["stall"]
+        _validate_trigger("stall", st, ("ms", "when"))
+        if not isinstance(st.get("ms"), (int, float)) or st["ms"] < 0:
+            raise ValueError("stall.ms must be a number of milliseconds >= 0")
+        if st.get("when", "after") not in ("before", "after"):
+            raise ValueError("stall.when must be 'before' (hold, then apply) or 'after' (apply, then hold the answer)")
+    if spec.get("down_from") is not None:
+        df = spec["down_from"]
+        _validate_trigger("down_from", df, ("seconds", "mode"))
+        if not isinstance(df.get("seconds"), (int, float)) or df["seconds"] <= 0:
+            raise ValueError("down_from.seconds must be a number > 0")
+        if df.get("mode", "reset") not in ("reset", "silent"):
+            raise ValueError("down_from.mode must be 'reset' or 'silent'")
     return spec
 
 
@@ -31,7 +64,50 @@ def install(dev, spec: dict, base_seed: int = 0):
     dev.faults = spec
     seed = spec.get("seed", base_seed)
     dev.fault_state = {"rng": random.Random(f"{seed}:{dev.index}"),
-                       "fail_next": int((spec.get("fail_next") or {}).get("count", 0))}
+                       "fail_next": int((spec.get("fail_next") or {}).get("count", 0)),
+                       "seen": {"stall": 0, "down_from": 0}, "down_until": 0.0}
+
+
+def _matches(spec, method, path):
+    wanted = spec.get("method")
+    wanted = [wanted] if isinstance(wanted, str) else wanted
+    return (not wanted or method in wanted) and (not spec.get("match") or spec["match"] in path)
+
+
+def _nth(dev, name, method, path):
+    """True for the request that is the nth match of fault ``name`` (each fault counts its own matches)."""
+    spec = dev.faults.get(name)
+    if not spec or not _matches(spec, method, path):
+        return False
+    dev.fault_state["seen"][name] += 1
+    return dev.fault_state["seen"][name] == int(spec.get("nth", 1))
+
+
+def down_now(dev, method, path, now=None):
+    """down_from: None, or the mode ('reset'/'silent') in which this request goes unanswered.
+
+    From the nth matching request on (that one included, not applied), every request of the device is cut for
+    ``seconds``: a device that reboots or drops off the network in the middle of a transaction (ASSUMED: a
+    rebooting FortiGate resets connections; 'silent' models a path that drops packets)."""
+    now = time.monotonic() if now is None else now
+    st = getattr(dev, "fault_state", None)
+    if not st or not dev.faults:
+        return None
+    if now < st["down_until"]:
+        return dev.faults["down_from"].get("mode", "reset")
+    if _nth(dev, "down_from", method, path):
+        st["down_until"] = now + float(dev.faults["down_from"]["seconds"])
+        return dev.faults["down_from"].get("mode", "reset")
+    return None
+
+
+def stall(dev, method, path):
+    """stall: None, or (seconds, 'before'|'after') for the nth matching request: its answer is held so a test can
+    interrupt the client while the request is in flight, before or after the device applied it."""
+    if not getattr(dev, "fault_state", None) or not dev.faults or not _nth(dev, "stall", method, path):
+        return None
+    spec = dev.faults["stall"]
+    return float(spec["ms"]) / 1000.0, spec.get("when", "after")
 
 
 def pick(dev, path=""):

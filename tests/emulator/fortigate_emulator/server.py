@@ -188,6 +188,28 @@ class Fleet:
             _abort(request)  # device disappeared: kill even kept-alive connections
             return web.Response(status=503)
         f = dev.faults
+        held = None
+        if f and (f.get("down_from") or f.get("stall")):
+            mode = faults.down_now(dev, request.method, request.path) if f.get("down_from") else None
+            if mode is not None:
+                self.record(dev, request, 0, "not_checked", request.method in ("POST", "PUT", "DELETE"),
+                            fault="down_from")
+                if mode == "silent":
+                    await asyncio.sleep(float(f["down_from"]["seconds"]))
+                _abort(request)
+                return web.Response(status=503)
+            held = faults.stall(dev, request.method, request.path) if f.get("stall") else None
+            if held is not None and held[1] == "before":
+                # Shielded: a device applies a request whose client has gone away meanwhile.
+                return await asyncio.shield(self._held(dev, request, f, held))
+        return await self._answer(dev, request, f, held)
+
+    async def _held(self, dev, request, f, held):
+        await request.read()  # the body now: the connection may be gone when the hold ends (read() caches it)
+        await asyncio.sleep(held[0])
+        return await self._answer(dev, request, f, held)
+
+    async def _answer(self, dev, request, f, held):
         if f:
             if f.get("latency_ms"):
                 await asyncio.sleep(float(f["latency_ms"]) / 1000.0)
@@ -214,6 +236,8 @@ class Fleet:
                         "serial": dev.serial, "version": versions.version_string(dev.version), "build": dev.build}
                 return web.json_response(body, status=arg)  # ASSUMED FortiOS-style JSON error
         status, body, extra_headers, html = await self.process(dev, request)
+        if held is not None and held[1] == "after":
+            await asyncio.sleep(held[0])  # applied and audited; the answer is held
         payload = body.encode() if html else json.dumps(body).encode()
         headers = dict(HTML_HEADERS if html else JSON_HEADERS)
         if extra_headers:

@@ -102,3 +102,77 @@ def test_bad_fault_spec_rejected(emu):
     with pytest.raises(ControlError) as exc:
         emu.set_faults({"nonsense": 1}, "fgt-001")
     assert exc.value.status == 400
+
+
+# -- stall and down_from: one precise request of a transaction, for kill-point tests -------------------------
+
+TOKEN_TABLE = "/api/v2/cmdb/user/fortitoken"
+
+
+def _first_token(d):
+    return d.get(TOKEN_TABLE).json()["results"][0]["serial-number"]
+
+
+def test_stall_after_applies_the_nth_match_then_holds_its_answer(faulty):
+    d = faulty
+    d.emu.set_faults({"stall": {"method": "GET", "match": "/system/status", "nth": 2, "ms": 1500,
+                                "when": "after"}}, d.name)
+    t0 = time.monotonic()
+    assert d.get(S).status_code == 200 and d.get(TOKEN_TABLE).status_code == 200  # 1st match, other path
+    assert time.monotonic() - t0 < 1.0
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.get(d.url + S, headers={"Authorization": f"Bearer {d.key}"}, timeout=0.5)
+    # already applied and audited while the answer was held
+    assert [r["path"] for r in d.emu.audit(d.name)][-1] == S
+    t0 = time.monotonic()
+    assert d.get(S).status_code == 200 and time.monotonic() - t0 < 1.0  # only the nth match is held
+
+
+def test_stall_before_applies_only_after_the_hold_even_when_the_client_left(faulty):
+    d = faulty
+    serial = _first_token(d)
+    d.emu.set_faults({"stall": {"method": "PUT", "match": "user/fortitoken", "ms": 1000, "when": "before"}}, d.name)
+    since = d.emu.audit(d.name)[-1]["seq"]
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.put(d.url + TOKEN_TABLE + "/" + serial, json={"comments": "late"},
+                     headers={"Authorization": f"Bearer {d.key}"}, timeout=0.3)
+    assert d.emu.audit(d.name, since=since) == []  # not applied yet
+    time.sleep(1.2)
+    assert [r["method"] for r in d.emu.audit(d.name, since=since)] == ["PUT"]
+    assert d.get(TOKEN_TABLE + "/" + serial).json()["results"][0]["comments"] == "late"
+
+
+def test_down_from_cuts_the_device_from_the_nth_match_for_some_seconds(faulty):
+    d = faulty
+    serial = _first_token(d)
+    d.emu.set_faults({"down_from": {"method": "DELETE", "match": "user/fortitoken", "nth": 1, "seconds": 1.0}},
+                     d.name)
+    assert d.get(S).status_code == 200  # before the trigger: normal
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.delete(d.url + TOKEN_TABLE + "/" + serial, headers={"Authorization": f"Bearer {d.key}"}, timeout=5)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(d.url + S, headers={"Authorization": f"Bearer {d.key}"}, timeout=5)  # every request
+    audit = d.emu.audit(d.name)
+    assert [r.get("fault") for r in audit[-2:]] == ["down_from", "down_from"]
+    time.sleep(1.1)
+    assert d.get(S).status_code == 200  # back
+    assert serial in [r["serial-number"] for r in d.get(TOKEN_TABLE).json()["results"]]  # the DELETE never applied
+
+
+def test_down_from_silent_answers_nothing(faulty):
+    d = faulty
+    d.emu.set_faults({"down_from": {"match": "/system/status", "seconds": 1.5, "mode": "silent"}}, d.name)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.get(d.url + S, headers={"Authorization": f"Bearer {d.key}"}, timeout=0.5)
+
+
+@pytest.mark.parametrize("spec", [
+    {"stall": {"ms": -1}}, {"stall": {"ms": 10, "when": "during"}}, {"stall": {"ms": 10, "nth": 0}},
+    {"stall": {"ms": 10, "method": "PATCH"}}, {"stall": {"ms": 10, "bogus": 1}},
+    {"down_from": {"seconds": 0}}, {"down_from": {"seconds": 1, "mode": "off"}}, {"down_from": {"seconds": 1, "match": 3}},
+])
+def test_stall_and_down_from_are_validated(faulty, spec):
+    from fortigate_emulator.testing import ControlError
+    with pytest.raises(ControlError) as caught:
+        faulty.emu.set_faults(spec, faulty.name)
+    assert caught.value.status == 400

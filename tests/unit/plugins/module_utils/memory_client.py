@@ -4,7 +4,9 @@ cmdb objects live in ``objects`` keyed by (path, mkey) (mkey None for a singleto
 ``monitor`` keyed by path (a value, or a callable(params) -> value); monitor actions (POST) call ``actions[path]``
 (a callable(client, body) -> results) and are recorded in ``calls``. Every write is recorded in ``writes`` as
 (method, path, mkey, body). ``fail`` injects failures: (method, path, mkey) -> an exception raised on that request
-(a list of exceptions is consumed one per request).
+(a list of exceptions is consumed one per request). ``stop_at = (n, "before"|"after")`` interrupts the n-th request
+(counted by ``requests_sent``) with KeyboardInterrupt, before it reaches the device or after the device applied it
+(its answer lost), as Ctrl-C or a killed process would.
 """
 import contextlib
 import copy
@@ -41,6 +43,13 @@ class MemoryClient(object):
         self.requests_sent = 0
         self.retries_done = 0
         self.admin_password = None
+        self.stop_at = None
+
+    def _stop(self, when):
+        """Interrupt the run here when ``stop_at`` names this request and this moment."""
+        if self.stop_at == (self.requests_sent, when):
+            self.stop_at = None
+            raise KeyboardInterrupt("interrupted at request %d (%s)" % (self.requests_sent, when))
 
     # -- failure injection -------------------------------------------------------------------
     def _maybe_fail(self, method, path, mkey=None):
@@ -68,7 +77,9 @@ class MemoryClient(object):
 
     def get(self, path, mkey=None, scope=None, params=None, api="cmdb"):
         self.requests_sent += 1
+        self._stop("before")
         self._maybe_fail("GET", path, mkey)
+        self._stop("after")
         if api == "monitor":
             if path not in self.monitor:
                 raise not_found(path, self.label)
@@ -87,35 +98,43 @@ class MemoryClient(object):
 
     def put(self, path, body, mkey=None, scope=None, headers=None):
         self.requests_sent += 1
+        self._stop("before")
         self._maybe_fail("PUT", path, mkey)
         self.writes.append(("PUT", path, mkey, body))
         if self.apply_writes:
             self.objects[(path, mkey)].update(copy.deepcopy(body))
+        self._stop("after")
         return Response({"status": "success"}, 200)
 
     def post(self, path, body, scope=None, headers=None):
         self.requests_sent += 1
+        self._stop("before")
         key = body.get(self.mkeys.get(path, "name"))
         self._maybe_fail("POST", path, key)
         self.writes.append(("POST", path, None, body))
         if self.apply_writes:
             self.objects[(path, key)] = copy.deepcopy(body)
+        self._stop("after")
         return Response({"status": "success"}, 200)
 
     def delete(self, path, mkey, scope=None, headers=None):
         self.requests_sent += 1
+        self._stop("before")
         self._maybe_fail("DELETE", path, mkey)
         self.writes.append(("DELETE", path, mkey, None))
         if self.apply_writes:
             self.objects.pop((path, mkey), None)
+        self._stop("after")
         return Response({"status": "success"}, 200)
 
     def action(self, path, body=None, scope=None, headers=None):
         self.requests_sent += 1
+        self._stop("before")
         self.calls.append((path, copy.deepcopy(body)))
         self._maybe_fail("ACTION", path)
         handler = self.actions.get(path)
         results = handler(self, body or {}) if handler else {}
+        self._stop("after")
         return Response({"status": "success", "results": results}, 200)
 
 

@@ -1,7 +1,8 @@
 """The re-import of migrated FortiTokens (state reimported) on the in-memory FortiGate.
 
-record -> unbind -> delete -> re-import -> re-bind -> re-read; check mode computes the same plan and diff without
-writing; a failure at any step is rolled back and the result says what was restored and what is left for a human.
+journal the plan, then per token: unbind -> delete -> re-import -> re-bind -> re-read; check mode computes the same
+plan and diff without writing; a failure at any step is rolled back and the result says what was restored and what
+is left for a human. Interruptions at every request and their resume: test_fortitoken_interrupted.py.
 """
 import pytest
 
@@ -55,13 +56,13 @@ def test_real_run_unbinds_deletes_reimports_and_rebinds_in_that_order():
     assert result["bindings"] == [{"kind": "user", "name": "alice", "token": MOB1},
                                   {"kind": "user", "name": "bob", "token": MOB2},
                                   {"kind": "admin", "name": "netops", "token": MOB1}]
+    # one token at a time: an interruption can touch at most one token's bindings
     assert client.writes == [
-        ("PUT", "user/local", "alice", UNBIND), ("PUT", "user/local", "bob", UNBIND),
-        ("PUT", "system/admin", "netops", UNBIND),
-        ("DELETE", TOKENS, MOB1, None), ("DELETE", TOKENS, MOB2, None),
-        ("POST", TOKENS, None, {"serial-number": MOB1}), ("POST", TOKENS, None, {"serial-number": MOB2}),
-        ("PUT", "user/local", "alice", bind(MOB1)), ("PUT", "user/local", "bob", bind(MOB2)),
-        ("PUT", "system/admin", "netops", bind(MOB1)),
+        ("PUT", "user/local", "alice", UNBIND), ("PUT", "system/admin", "netops", UNBIND),
+        ("DELETE", TOKENS, MOB1, None), ("POST", TOKENS, None, {"serial-number": MOB1}),
+        ("PUT", "user/local", "alice", bind(MOB1)), ("PUT", "system/admin", "netops", bind(MOB1)),
+        ("PUT", "user/local", "bob", UNBIND), ("DELETE", TOKENS, MOB2, None),
+        ("POST", TOKENS, None, {"serial-number": MOB2}), ("PUT", "user/local", "bob", bind(MOB2)),
     ]
     assert client.bindings() == before and client.tokens() == SERIALS
     assert client.calls == []  # KB 194508: not activated again
@@ -74,11 +75,13 @@ def test_real_run_unbinds_deletes_reimports_and_rebinds_in_that_order():
     assert client.writes == [] and client.calls == []
 
 
-def test_reimport_with_the_licence_code_imports_once_and_posts_no_serial():
+def test_reimport_with_the_licence_code_imports_once_per_token_and_posts_no_serial():
     client = migrated(codes={CODE: [MOB1, MOB2]})
     before = client.bindings()
     result = reimport(client, license_code=CODE, diff=True)
-    assert result["changed"] and client.calls == [("user/fortitoken/import-mobile", {"code": CODE})]
+    # troubleshooting.md B7 (KB 198420): the code again brings back the one token just deleted, leaves the rest
+    assert result["changed"] and client.calls == [("user/fortitoken/import-mobile", {"code": CODE})] * 2
+    assert [w[0] for w in client.writes] == ["PUT", "PUT", "DELETE", "PUT", "PUT", "PUT", "DELETE", "PUT"]
     assert [w for w in client.writes if w[0] == "POST"] == []
     assert client.bindings() == before and client.tokens() == SERIALS
     assert CODE not in repr(result)
@@ -127,17 +130,17 @@ def test_diff_shows_per_token_the_bindings_removed_and_restored():
         "after_header": "user/fortitoken/%s on fgt-test: deleted, re-added by serial, 2 binding(s) restored" % MOB1,
     }
     assert diff[1]["before"]["bound_to"] == diff[1]["after"]["bound_to"] == ["user bob (two-factor fortitoken)"]
-    # the engine's entries, in the order of the writes
+    # the engine's entries, in the order of the writes (one token after the other)
     assert [d["before_header"] for d in diff[2:]] == [
-        "user/local/alice on fgt-test", "user/local/bob on fgt-test", "system/admin/netops on fgt-test",
-        "user/fortitoken/%s on fgt-test" % MOB1, "user/fortitoken/%s on fgt-test" % MOB2,
-        "user/fortitoken/%s on fgt-test" % MOB1, "user/fortitoken/%s on fgt-test" % MOB2,
-        "user/local/alice on fgt-test", "user/local/bob on fgt-test", "system/admin/netops on fgt-test"]
+        "user/local/alice on fgt-test", "system/admin/netops on fgt-test", "user/fortitoken/%s on fgt-test" % MOB1,
+        "user/fortitoken/%s on fgt-test" % MOB1, "user/local/alice on fgt-test", "system/admin/netops on fgt-test",
+        "user/local/bob on fgt-test", "user/fortitoken/%s on fgt-test" % MOB2, "user/fortitoken/%s on fgt-test" % MOB2,
+        "user/local/bob on fgt-test"]
     assert diff[2]["before"] == bind(MOB1) and diff[2]["after"] == UNBIND
-    assert diff[5]["before"]["seed"] == "<hidden>" and diff[5]["after"] == {}
-    assert diff[7]["before"] == {} and diff[7]["after"] == {"serial-number": MOB1}
-    assert diff[9]["before"]["fortitoken"] == "" and diff[9]["after"]["fortitoken"] == MOB1
-    assert diff[9]["after"]["email-to"] == "alice@example.com"
+    assert diff[4]["before"]["seed"] == "<hidden>" and diff[4]["after"] == {}
+    assert diff[5]["before"] == {} and diff[5]["after"] == {"serial-number": MOB1}
+    assert diff[6]["before"]["fortitoken"] == "" and diff[6]["after"]["fortitoken"] == MOB1
+    assert diff[6]["after"]["email-to"] == "alice@example.com"
     assert "seed-one" not in repr(diff) and "ENC secret" not in repr(diff)
 
 
@@ -212,13 +215,14 @@ REBOUND = ["user alice bound to %s again" % MOB1, "user bob bound to %s again" %
 
 
 @pytest.mark.parametrize("inject,step,params,done", [
-    (inject_unbind, "unbind", {}, REBOUND[:1]),
-    (inject_delete, "delete", {}, ["token %s re-added by serial" % MOB1] + REBOUND),
-    (inject_reimport_post, "re-import", {}, ["token %s re-added by serial" % MOB2] + REBOUND),
+    # MOB1 (alice, netops) is done before MOB2 (bob) starts: a failure on MOB2 leaves MOB1 re-imported and bound
+    (inject_unbind, "unbind", {}, []),
+    (inject_delete, "delete", {}, REBOUND[1:2]),
+    (inject_reimport_post, "re-import", {}, ["token %s re-added by serial" % MOB2] + REBOUND[1:2]),
     (inject_reimport_forticare, "re-import", {"license_code": CODE},
-     ["token %s re-added by serial" % MOB1, "token %s re-added by serial" % MOB2] + REBOUND),
-    (inject_rebind, "re-bind", {}, REBOUND[1:]),
-    (inject_rebind_not_applied, "re-bind", {}, REBOUND[1:]),
+     ["token %s re-added by serial" % MOB1, REBOUND[0], REBOUND[2]]),
+    (inject_rebind, "re-bind", {}, REBOUND[1:2]),
+    (inject_rebind_not_applied, "re-bind", {}, REBOUND[1:2]),
     (inject_reread_get, "re-read", {}, []),
     (inject_reread_mismatch, "re-read", {}, REBOUND[:1]),
 ], ids=["unbind-2nd", "delete", "re-import-by-serial", "re-import-forticare", "re-bind-2nd", "re-bind-not-applied",
@@ -251,7 +255,7 @@ def test_rollback_that_cannot_re_add_a_token_says_what_a_human_must_do():
     error, result = failed(client)
     assert result["failed_step"] == "re-import"
     assert result["rollback"] == {
-        "done": [REBOUND[0], REBOUND[2]],
+        "done": [],  # MOB1 was re-imported and re-bound before MOB2 started
         "left": ["token %s is missing, re-adding it failed (device_refused): re-add it (config user fortitoken / "
                  "edit %s / end)" % (MOB2, MOB2),
                  "user bob: once token %s is back, %s" % (MOB2, BOB_BY_HAND)],
@@ -270,7 +274,7 @@ def test_rollback_that_cannot_re_bind_says_what_a_human_must_do():
     error, result = failed(client)
     assert result["failed_step"] == "re-bind"
     assert result["rollback"] == {
-        "done": [REBOUND[2]],
+        "done": [],
         "left": ["user bob is not bound as before (device_refused): %s" % BOB_BY_HAND]}
     assert client.bindings() == dict((k, v) for k, v in before.items() if k != BOB)
     assert client.tokens() == SERIALS
@@ -307,9 +311,9 @@ def test_a_user_deleted_during_the_run_is_never_created_again():
     client.trap = delete_bob
     error, result = failed(client)
     assert result["failed_step"] == "unbind" and "user/local/bob" in result["msg"]
-    assert result["rollback"]["done"] == [REBOUND[0]]
+    assert result["rollback"]["done"] == []
     assert result["rollback"]["left"] == ["user bob is not bound as before (not_found): %s" % BOB_BY_HAND]
-    assert [w for w in client.writes if w[0] == "POST"] == []
+    assert [w for w in client.writes if w[0] == "POST" and w[1] != TOKENS] == []  # MOB1's re-add by serial only
 
 
 def test_the_transaction_lives_in_reimport_and_the_module_file_keeps_its_interface():
@@ -325,10 +329,11 @@ def test_a_status_read_that_fails_after_a_completed_reimport_still_reports_the_c
     seen = []
 
     def status_read_fails(client, method, path, mkey):
-        # After the re-binds: the re-read's cmdb token read, then the monitor status read, which fails.
+        # After the re-binds: the cmdb token reads of MOB2's and of the final re-read, then the monitor status
+        # read, which fails.
         if method == "GET" and path == TOKENS and after_rebinds(client):
             seen.append(path)
-            if len(seen) == 2:
+            if len(seen) == 3:
                 raise err.UnreachableError("read", "monitor user/fortitoken", "fgt-test", "connection reset")
     client.trap = status_read_fails
     ctx = context(client, {"serials": SERIALS, "state": "reimported"}, spec=fortitoken.ARGUMENT_SPEC)
