@@ -314,7 +314,7 @@ def test_absent_in_check_mode_gives_the_same_diff_and_writes_nothing():
     (dict(serials=["ftkmob0123456789"]), "serials"),
     (dict(serials=[MOB1, MOB1]), "serials"),
     (dict(serials=[MOB1], license_code="1234-5678"), "license_code"),
-    (dict(serials=[MOB1], license_code="ZZZZ-0508-1F31-4CF7-C990"), "license_code"),
+    (dict(serials=[MOB1], license_code="DA8C-0508-1F31-4CF7-C99"), "license_code"),
 ])
 def test_bad_input_fails_before_any_request(params, field):
     client = device()
