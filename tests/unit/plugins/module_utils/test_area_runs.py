@@ -13,6 +13,13 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._task import runti
 
 from .memory_client import MemoryClient
 
+
+@pytest.fixture(autouse=True)
+def private_state_home(tmp_path, monkeypatch):
+    """Unconfirmed actions are remembered under $XDG_STATE_HOME: never the user's own during tests."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 PARAMS = {"host": "192.0.2.1", "port": 443, "access_token": "tok", "validate_certs": True, "ca_path": None,
           "use_ssl": True, "timeout": 5, "retries": 0, "vdom": "root"}
 CONTROLLER = "198.51.100.7"

@@ -11,6 +11,13 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import
 
 from .memory_client import MemoryClient, context, refused
 
+
+@pytest.fixture(autouse=True)
+def private_state_home(tmp_path, monkeypatch):
+    """Unconfirmed actions are remembered under $XDG_STATE_HOME: never the user's own during tests."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 TOKENS = "user/fortitoken"
 MIGRATED = "activation error (token not exist in FortiGuard)"  # troubleshooting.md B4 wording
 CODE = "DA8C-0508-1F31-4CF7-C990"
