@@ -247,8 +247,13 @@ def central_management(client):
         row = engine.read(client, engine.ObjectSpec("system/central-management", scope="global")) or {}
     except err.PermissionDeniedError:
         row = client.get("system/central-management/status", api="monitor").results or {}
+    row = row[0] if isinstance(row, list) and row else row  # the monitor answers one object per VDOM
+    row = row if isinstance(row, dict) else {}
     kind = str(row.get("type") or "none")
-    return {"type": kind, "fmg": row.get("fmg") or "", "managed_by_fortimanager": kind == "fortimanager"}
+    fmg = row.get("fmg") or row.get("mgmt_ip") or ""
+    if "type" not in row and str(row.get("registration_status") or "").lower() == "registered" and fmg:
+        kind = "fortimanager"  # the monitor answer of a managed unit has no type (capture of 7.4.5, fortios-api.md §5, captures)
+    return {"type": kind, "fmg": str(fmg).replace("::ffff:", ""), "managed_by_fortimanager": kind == "fortimanager"}
 
 
 _UP_WORDS = ("reachable", "up", "ok", "connected", "alive", "available", "active", "online")
@@ -294,7 +299,7 @@ def server_info_reachability(results):
 
 def fortiguard_reachability(client):
     """Whether FortiGuard answers: license/status ``fortiguard.connected`` first (confirmed by captures,
-    fortios-api.md §5a), system/fortiguard/server-info only when that does not say. None: could not determine."""
+    fortios-api.md §5, captures), system/fortiguard/server-info only when that does not say. None: could not determine."""
     seen = []
     try:
         lic = _license.read(client)

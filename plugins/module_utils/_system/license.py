@@ -6,7 +6,7 @@
 
 Internal API of fortifleet.auth: may change in any release.
 
-Public real-device captures (fortios-api.md §5a) confirm the layout: one object per service, e.g.
+Public real-device captures (fortios-api.md §5, captures) confirm the layout: one object per service, e.g.
 ``fortiguard.connected`` (bool), ``forticare.status`` (registered, no_support...), ``vm.status`` (vm_valid,
 vm_eval...). The parser still never fails on a missing key: a field it cannot read is None ("could not
 determine"), never a guess.
@@ -42,7 +42,7 @@ def flag(value):
 
 def fortiguard_connected(results):
     """Whether the FortiGate is connected to FortiGuard: license/status ``fortiguard.connected`` (confirmed by
-    captures, fortios-api.md §5a); None when the answer does not say."""
+    captures, fortios-api.md §5, captures); None when the answer does not say."""
     guard = _dict(_dict(results).get("fortiguard"))
     for key in ("connected", "connection", "status"):
         value = flag(guard.get(key))

@@ -49,7 +49,7 @@ def system_status(dev, params, ctx):
 def license_status(dev, params, ctx):
     lic = dev.rt.get("license", {})
     reach = dev.rt.get("fortiguard_reachable", True)
-    # The layout of public real-device captures (fortios-api.md §5a): one object per service with a "type";
+    # The layout of public real-device captures (fortios-api.md §5, captures): one object per service with a "type";
     # fortiguard.connected is the FortiGuard connection flag. Values not in a capture (the account) are examples.
     guard = {"type": "cloud_service_status", "connected": bool(reach), "has_updated": bool(reach),
              "update_server_usa": False}
@@ -65,7 +65,7 @@ def license_status(dev, params, ctx):
     }
     if dev.is_vm:
         ev = bool(lic.get("evaluation"))
-        # fortios-api.md §5a: an evaluation VM answers vm.status "vm_eval" (capture of 6.2.4); vm_valid otherwise.
+        # fortios-api.md §5, captures: an evaluation VM answers vm.status "vm_eval" (capture of 6.2.4); vm_valid otherwise.
         res["vm"] = {"type": "platform", "valid": lic.get("vm") != "vm_invalid",
                      "status": "vm_eval" if ev else (lic.get("vm") or "vm_valid"), "license_model": 1,
                      "license_platform_name": "FGVMEV" if ev else "FGVMSL"}

@@ -1,6 +1,6 @@
 """Shape variants: each plausible way a real FortiOS may word an answer whose shape no public capture confirms.
 
-Captured shapes (license/status, system/status, central-management/status: fortios-api.md §5a) are served as
+Captured shapes (license/status, system/status, central-management/status: fortios-api.md §5, captures) are served as
 captured in every variant. For the UNCONFIRMED ones (user/fortitoken monitor, ems/status, ems/cert-status,
 fortiguard/server-info: fortios-api.md §5) the default is the emulator's ASSUMED shape, and a variant serves one
 other plausible shape of each, so a test can run the same fleet under every variant.
