@@ -70,7 +70,7 @@ CASES = [
      "license_code"),
     ("ftk-state-choice", "7.4.4", {"fortifleet.auth.fortitoken": {"serials": ["FTKMOB0123456789"],
                                                                   "state": "activated"}}, "state"),
-    ("lic-bad-code", "7.4.4", {"fortifleet.auth.fortitoken_license": {"license_code": "ZZZZ-0000-0000-0000-0000"}},
+    ("lic-bad-code", "7.4.4", {"fortifleet.auth.fortitoken_license": {"license_code": "ZZZZ-0000-0000-0000"}},
      "license_code"),
     ("lic-code-and-trial", "7.4.4", {"fortifleet.auth.fortitoken_license": {
         "license_code": "0000-0000-0000-0000-0001", "trial": True}}, "license_code"),

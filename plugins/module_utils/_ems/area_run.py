@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.steps import given, info, must, record_change
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.steps import AreaFailed, given, info, record_change
 
 
 def run(device, s):
@@ -22,14 +22,18 @@ def run(device, s):
     result, waited = {}, None
     if manage:
         fingerprint = s["ems_connector_expected_fingerprint"]
-        result = must(device.step("ems_connector", given(dict(
+        result = device.step("ems_connector", given(dict(
             name=name, server=s["ems_connector_server"], https_port=s["ems_connector_https_port"],
             status=s["ems_connector_status"], trust_ca_cn=s["ems_connector_trust_ca_cn"],
             verifying_ca=s["ems_connector_verifying_ca"], interface=s["ems_connector_interface"],
             source_ip=s["ems_connector_source_ip"],
             verify_certificate=bool(fingerprint) or s["ems_connector_trust_on_first_use"],
-            expected_fingerprint=fingerprint, trust_on_first_use=s["ems_connector_trust_on_first_use"]))))
-        if s["ems_connector_wait_for_authorization"] and not device.check_mode:
+            expected_fingerprint=fingerprint, trust_on_first_use=s["ems_connector_trust_on_first_use"])))
+        if result.get("failed"):
+            # The error is the run's, but the human steps found before it (authorize on the EMS, import the CA)
+            # stay in the report: the findings below are kept, not replaced by the error.
+            device.error("ems_connector", result.get("msg") or "failed")
+        elif s["ems_connector_wait_for_authorization"] and not device.check_mode:
             waited = device.step("ems_connector", dict(
                 name=name, wait_for_authorization=True,
                 authorization_timeout=s["ems_connector_authorization_timeout"],
@@ -39,4 +43,10 @@ def run(device, s):
     if result.get("changed"):
         record_change(device, "ems", "endpoint-control/fctems/" + name, result)
     rediagnose = (result.get("changed") or waited is not None) and not device.check_mode
-    return (info(device, ["ems"]) if rediagnose else before)["findings"]
+    if not rediagnose:
+        return before["findings"]
+    try:
+        return info(device, ["ems"])["findings"]
+    except AreaFailed as exc:
+        device.error("ems_connector", "the diagnosis after the change failed: %s" % exc)
+        return before["findings"]  # what a human must do, as found before the change

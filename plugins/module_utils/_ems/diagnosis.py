@@ -112,6 +112,11 @@ fnd.define("EMS_SERIAL_MISMATCH", "critical", "ems",
            "the name now points elsewhere). Confirm it is the right EMS, then clear or update serial-number and verify "
            "the certificate again ('execute fctems verify {ref}'). This is the likely fix, but no Fortinet article "
            "confirms it.")
+fnd.define("EMS_STATE_UNDETERMINED", "info", "ems",
+           "Could not determine the {what} of EMS '{name}' (fields seen: {fields}).",
+           "Nothing was concluded from it and no action is taken on it. Check on the FortiGate with "
+           "'diagnose endpoint fctems test-connectivity {ref}' and Security Fabric > Fabric Connectors, and please "
+           "report the fields seen so that this FortiOS release is understood.")
 fnd.define("EMS_CLOUD_LICENSE_CHECK", "critical", "ems",
            "EMS Cloud entry '{name}' fails the FortiClient Cloud licence check (error -7 'License expired').",
            "Before FortiOS 7.6.4 the FortiGate checks for a FortiClient Cloud (FCEM) contract on its own FortiCloud "
@@ -201,17 +206,53 @@ def _one(results, params):
     return rows[0] if len(rows) == 1 else {}
 
 
-def _bool(value):
+_TRUE_WORDS = ("1", "true", "yes", "enable", "enabled")
+_FALSE_WORDS = ("0", "false", "no", "disable", "disabled")
+
+
+def _bool(value, true_words=(), false_words=()):
     if isinstance(value, bool):
         return value
     if value is None:
         return None
-    low = _low(value)
-    if low in ("1", "true", "yes", "enable", "enabled"):
+    low = " ".join(_low(value).replace("_", " ").replace("-", " ").split())
+    if low in _TRUE_WORDS or low in true_words:
         return True
-    if low in ("0", "false", "no", "disable", "disabled"):
+    if low in _FALSE_WORDS or low in false_words:
         return False
     return None
+
+
+def _first(rows, keys, true_words=(), false_words=()):
+    """The first key of ``keys`` in any of ``rows`` whose value is understood as True/False; None otherwise."""
+    for row in rows:
+        for key in keys:
+            value = _bool(row.get(key), true_words, false_words)
+            if value is not None:
+                return value
+    return None
+
+
+# The monitor's field names are UNCONFIRMED (fortios-api.md §5): every plausible key name and word is accepted,
+# and a flag no key states is None (could not determine), never False.
+_VERIFIED_KEYS = ("verified", "is_verified", "cert_verified", "certificate_verified", "verify", "verification",
+                  "verify_status", "verification_status", "verified_status")
+_VERIFIED_WORDS = ("verified", "accepted", "trusted by user")
+_NOT_VERIFIED_WORDS = ("not verified", "unverified", "pending", "not accepted", "unknown certificate")
+_CA_KEYS = ("authenticated_by_ca", "ca_authenticated", "is_authenticated_by_ca", "signed_by_known_ca", "ca_trusted")
+_AUTHORIZED_KEYS = ("authorized", "is_authorized", "fabric_authorized", "authorization", "authorization_status",
+                    "auth_status")
+_AUTHORIZED_WORDS = ("authorized", "approved", "allowed", "accepted")
+_NOT_AUTHORIZED_WORDS = ("not authorized", "unauthorized", "not authorised", "pending", "denied", "rejected",
+                         "waiting for authorization", "not approved")
+_CONNECTED_KEYS = ("connected", "is_connected", "connection", "connection_status", "conn_status", "status")
+_CONNECTED_WORDS = ("connected", "up", "online", "established")
+_DISCONNECTED_WORDS = ("disconnected", "down", "offline", "not connected", "failed", "unreachable")
+
+
+def fields_seen(row):
+    """Key names of an answer (never values), for "could not determine" texts."""
+    return ", ".join(sorted(str(k) for k in row)) or "none"
 
 
 def _int_or_none(value):
@@ -222,41 +263,39 @@ def _int_or_none(value):
 
 
 def parse_status(results, params=None):
-    """Connection and authorization of one entry from monitor ems/status (result names are the emulator's,
-    read defensively: fortios-api.md §5 documents the endpoint but not its fields)."""
+    """Connection and authorization of one entry from monitor ems/status (result names UNCONFIRMED,
+    fortios-api.md §5: read with every plausible key name; None when no key says)."""
     row = _one(results, params or {})
     connection = _low(row.get("connection") or row.get("connection_status") or row.get("status"))
-    connected = _bool(row.get("connected"))
-    if connected is None and connection:
-        connected = connection in ("connected", "up", "online", "established")
-    authorized = _bool(row.get("authorized"))
+    connected = _first([row], _CONNECTED_KEYS, _CONNECTED_WORDS, _DISCONNECTED_WORDS)
+    authorized = _first([row], _AUTHORIZED_KEYS, _AUTHORIZED_WORDS, _NOT_AUTHORIZED_WORDS)
     authorization = _low(row.get("authorization") or row.get("authorization_status"))
-    if authorized is None and authorization:
-        authorized = authorization in ("authorized", "approved", "yes")
-    code = _int_or_none(row.get("error_code"))
-    message = _text(row.get("error_message") or row.get("error"))
+    code = _int_or_none(row.get("error_code", row.get("error")))
+    message = _text(row.get("error_message") or row.get("error_msg") or (row.get("error") if code is None else ""))
     if authorized is None and (code == -8 or "authentication failed" in message.lower()):
         authorized = False  # troubleshooting.md C4: -8 "EMS server connection failed. Authentication failed"
     rest = row.get("last_rest_error") if isinstance(row.get("last_rest_error"), dict) else None
     return {"connected": connected, "connection": connection or None, "authorized": authorized,
             "authorization": authorization or ("authorized" if authorized else None),
-            "verified": _bool(row.get("verified")), "error_code": code, "error_message": message or None,
-            "last_rest_error": rest}
+            "verified": _first([row], _VERIFIED_KEYS, _VERIFIED_WORDS, _NOT_VERIFIED_WORDS), "error_code": code,
+            "error_message": message or None, "last_rest_error": rest, "fields_seen": fields_seen(row)}
 
 
 def parse_cert_status(results, params=None):
-    """Certificate state of one entry from monitor ems/cert-status (with_cert=1)."""
+    """Certificate state of one entry from monitor ems/cert-status (with_cert=1); field names UNCONFIRMED
+    (fortios-api.md §5), so the verification flag is read under every plausible key, top level or in ``cert``."""
     row = _one(results, params or {})
-    cert = row.get("cert") if isinstance(row.get("cert"), dict) else {}
+    cert = next((row[k] for k in ("cert", "certificate", "cert_info") if isinstance(row.get(k), dict)), {})
     fingerprint = (cert.get("fingerprint") or row.get("fingerprint") or cert.get("sha256_fingerprint")
-                   or row.get("cert_fingerprint"))
-    verified = _bool(row.get("verified"))
-    if verified is None:
-        verified = _bool(cert.get("verified"))
-    return {"verified": verified, "authenticated_by_ca": _bool(row.get("authenticated_by_ca")),
+                   or row.get("cert_fingerprint") or cert.get("sha1_fingerprint"))
+    verified = _first([row, cert], _VERIFIED_KEYS, _VERIFIED_WORDS, _NOT_VERIFIED_WORDS)
+    if verified is None and _low(row.get("status")) in _VERIFIED_WORDS:
+        verified = True
+    return {"verified": verified, "authenticated_by_ca": _first([row, cert], _CA_KEYS),
             "status": _low(row.get("status")) or None, "fingerprint": _text(fingerprint) or None,
             "issuer": cert.get("issuer"), "subject": cert.get("subject"), "valid_to": cert.get("valid_to"),
-            "error_code": _int_or_none(row.get("error_code")), "error_message": _text(row.get("error_message")) or None}
+            "error_code": _int_or_none(row.get("error_code")), "error_message": _text(row.get("error_message")) or None,
+            "fields_seen": fields_seen(dict(row, **cert))}
 
 
 def _mentions(texts, needles):
@@ -295,13 +334,29 @@ def classify(entry, evaluation=False):
     if connected is False and not (cn or untrusted or cloud_license):
         ids.append("EMS_UNREACHABLE")
     if connected:
-        if cert.get("verified") is False and not (cn or untrusted):
+        verified = cert.get("verified")
+        if verified is None and entry.get("capabilities"):
+            verified = True  # fortios-api.md §3: the capabilities are learned when the certificate is verified
+        if verified is False and not (cn or untrusted):
             ids.append("EMS_CERT_NOT_VERIFIED")
         if status.get("authorized") is False:
             ids.append("EMS_NOT_AUTHORIZED")  # troubleshooting.md C1/C4: Connected + Not Authorized, -8, 401
             if evaluation:
                 ids.append("EMS_EVAL_LICENSE")  # troubleshooting.md C5 (cause UNCONFIRMED)
+        if (verified is None and not (cn or untrusted)) or status.get("authorized") is None:
+            ids.append("EMS_STATE_UNDETERMINED")
+    elif connected is None and not (ids or cn or untrusted):
+        ids.append("EMS_STATE_UNDETERMINED")
     return ids
+
+
+def undetermined(entry):
+    """What could not be read of an entry, and the fields that were there ("could not determine" finding)."""
+    state, cert = entry["state"], entry["certificate"]
+    what = [label for label, value in (("connection", state.get("connected")), ("authorization", state.get("authorized")),
+                                       ("certificate verification", cert.get("verified"))) if value is None]
+    return ", ".join(what) or "state", "ems/status: %s; ems/cert-status: %s" % (
+        state.get("fields_seen") or "none", cert.get("fields_seen") or "none")
 
 
 def _detail(entry):
@@ -327,6 +382,7 @@ def build_findings(entries, lic, serial):
                   "ref": entry["reference"], "serial": serial or "(serial unknown)",
                   "fingerprint": entry["certificate"].get("fingerprint") or "not shown by the FortiGate",
                   "stored": entry.get("serial_number") or "none"}
+        values["what"], values["fields"] = undetermined(entry)
         for fid in classify(entry, lic.get("evaluation")):
             found.append(fnd.finding(fid, _detail(entry).replace("{", "(").replace("}", ")"), **values))
     return found

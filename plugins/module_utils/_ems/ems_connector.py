@@ -26,6 +26,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._ems.diagnosis imp
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import networks as net
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import behaviour, device_version, field_supported, first_version_with
+from ansible_collections.fortifleet.auth.plugins.module_utils._system import diagnosis as system_facts
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
 
@@ -164,13 +165,40 @@ def check_fingerprint(params, cert):
                              "certificate.")
 
 
-def ensure_verified(ctx, client, version, key, name, params, out):
-    """Verify (accept) the EMS certificate with the fingerprint rule; returns whether it (would have) changed."""
+def _verified_by_evidence(cert, row):
+    """Whether the certificate is verified: cert-status when it says so, else the capabilities the FortiGate
+    learns on verification (fortios-api.md §3); None when neither tells."""
+    if cert.get("verified") is not None:
+        return cert["verified"]
+    return True if engine.space_set((row or {}).get("capabilities")) else None
+
+
+def ensure_verified(ctx, client, version, key, name, params, out, row=None):
+    """Verify (accept) the EMS certificate with the fingerprint rule; returns whether it (would have) changed.
+
+    verify-cert is an action: it is sent only when a determined reading shows the certificate not verified, and
+    not again on a later run while the device shows the same state after an unconfirmed verification."""
     cert = read_cert_status(client, version, key, name)
     out["certificate"] = cert
     check_fingerprint(params, cert)
-    if cert.get("verified"):
+    verified = _verified_by_evidence(cert, row)
+    if verified:
         out["fingerprint_checked"] = cert.get("fingerprint") is not None and params.get("expected_fingerprint") is not None
+        return False
+    if verified is None:
+        out["certificate_undetermined"] = True
+        ctx.warn("Could not determine whether the certificate of EMS '%s' on %s is verified (cert-status fields "
+                 "seen: %s): verify-cert was not sent. Check it with 'execute fctems verify %s'."
+                 % (name, client.label, cert.get("fields_seen"), reference(version, key, name)))
+        return False
+    serial = client.device.get("serial") or client.label
+    evidence = [cert.get("fingerprint"), cert.get("status"), cert.get("fields_seen")]
+    earlier = system_facts.sent_before(serial, "verify-cert", name, evidence)
+    if earlier:
+        out["certificate_confirmed"] = False
+        ctx.warn("verify-cert for EMS '%s' on %s was done on %s but not confirmed, and the certificate state has not "
+                 "changed since: not sent again. Check it with 'execute fctems verify %s'."
+                 % (name, client.label, earlier.get("time"), reference(version, key, name)))
         return False
     fingerprint = params.get("expected_fingerprint")
     device_checks = cert.get("fingerprint") is None
@@ -195,11 +223,16 @@ def ensure_verified(ctx, client, version, key, name, params, out):
         raise
     after = read_cert_status(client, version, key, name)
     out["certificate"] = after
-    if not after.get("verified"):
-        raise err.NotAppliedError(action="verify", obj="the certificate of EMS %s" % name, host=client.label,
-                                  detail="verify-cert succeeded but cert-status still shows it not verified",
-                                  hint="Run 'execute fctems verify %s' on the FortiGate and read its answer."
-                                       % reference(version, key, name))
+    row_after = engine.read(client, table_spec(version), mkey=key) if after.get("verified") is None else row
+    out["certificate_confirmed"] = bool(_verified_by_evidence(after, row_after))
+    if not out["certificate_confirmed"]:
+        # Done, not confirmed: the device accepted verify-cert, its re-read does not show it verified.
+        system_facts.remember(serial, "verify-cert", name, [after.get("fingerprint"), after.get("status"),
+                                                            after.get("fields_seen")])
+        ctx.warn("verify-cert for EMS '%s' on %s: done, not confirmed (cert-status afterwards: verified=%s, fields "
+                 "seen: %s). It is not sent again while this state stays the same; check it with 'execute fctems "
+                 "verify %s'." % (name, client.label, after.get("verified"), after.get("fields_seen"),
+                                  reference(version, key, name)))
     return True
 
 
@@ -264,7 +297,7 @@ def _run(ctx, params, out):
         if ctx.check_mode and created:
             out["changed"] = True
             out["changed_keys"].append("certificate")
-        elif ensure_verified(ctx, client, version, key, name, params, out["ems"]):
+        elif ensure_verified(ctx, client, version, key, name, params, out["ems"], row=result["after"] or row):
             out["changed"] = True
             out["changed_keys"].append("certificate")
     if params["wait_for_authorization"] and not (ctx.check_mode and created):

@@ -75,6 +75,10 @@ def run(device, s):
     allow_fmg = s["fortitoken_allow_fortimanager_managed"]
     go = (s["fortitoken_remediate"] and (not managed or allow_fmg)
           and (facts.get("fortiguard") or {}).get("reachable") is not False)
+    if s["fortitoken_remediate"] and (facts.get("fortiguard") or {}).get("reachable") is False:
+        # Only a determined "not connected" blocks, and never silently (an undetermined reading blocks nothing).
+        device.note("FortiGuard is not reachable (%s): no FortiToken licence is imported and no token activated or "
+                    "re-imported until it is." % ((facts.get("fortiguard") or {}).get("source") or "reading"))
     if managed and not allow_fmg:
         device.note("managed by FortiManager %s: FortiTokens come from FortiManager, so nothing is activated or "
                     "imported here." % (facts.get("central_management") or {}).get("fmg"))

@@ -18,6 +18,7 @@ import re
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
 
 TOKENS = engine.ObjectSpec("user/fortitoken", mkey="serial-number", secret_keys=["seed", "activation-code"])
 USERS = engine.ObjectSpec("user/local", mkey="name", secret_keys=["passwd"])
@@ -30,12 +31,33 @@ BINDING_FIELDS = ("two-factor", "fortitoken", "two-factor-authentication", "two-
 
 # fortios-api.md §2: mkey max 16, e.g. FTKMOB…, FTK200…
 SERIAL_RE = re.compile(r"^FTK[A-Z0-9]{7,13}$")
-# troubleshooting.md B7: the 20-character code from the redemption certificate (seed: DA8C-0508-1F31-4CF7-C990).
-LICENSE_CODE_RE = re.compile(r"^[0-9A-Fa-f]{4}(-[0-9A-Fa-f]{4}){4}$")
+# troubleshooting.md B7: "the 20-character code from the redemption certificate" is all a public source says
+# (seed: DA8C-0508-1F31-4CF7-C990). No source limits its alphabet, so only the length is checked: FortiCare
+# decides the rest and its answer is classified (troubleshooting.md B9).
+LICENSE_CODE_LENGTH = 20
+_CODE_SEPARATORS = re.compile(r"[\s-]")
 
-# Runtime statuses (troubleshooting.md B4 / fortios-api.md §2 `diagnose fortitoken info`).
+
+def valid_license_code(code):
+    """20 characters once dashes and spaces are left out (troubleshooting.md B7)."""
+    return len(_CODE_SEPARATORS.sub("", str(code or ""))) == LICENSE_CODE_LENGTH
+
+
+# Runtime statuses (troubleshooting.md B4 / fortios-api.md §2 `diagnose fortitoken info`): the CLI phrase, the
+# GUI word and the usual spellings of each, reduced to one canonical state. The monitor's own words are
+# UNCONFIRMED, so every variant a source shows is accepted; anything else is "unknown" (could not determine).
 ACTIVE_STATES = ("active", "provisioned", "provisioning")
 MIGRATED_MARKERS = ("activation error", "token not exist in fortiguard", "seed won't be returned")
+STATE_WORDS = {
+    "new": "new", "available": "new",  # troubleshooting.md B4: new = GUI Available
+    "active": "active", "activated": "active", "assigned": "active",  # B4: active/provisioned = GUI Assigned
+    "provisioned": "provisioned",
+    "provisioning": "provisioning", "pending": "provisioning",  # B4: provisioning = GUI Pending
+    "provision timeout": "provision timeout", "provision timed out": "provision timeout",  # B4 / COMM 194364
+    "provisioning timeout": "provision timeout",
+    "locked": "locked", "lock": "locked",
+    "error": "error",  # B4: GUI Error (migrated when the config still holds a seed: B3)
+}
 
 # FortiCare error codes (troubleshooting.md B9; 14 and 10 confirmed by the seed) -> finding id.
 FORTICARE_FINDINGS = {
@@ -77,6 +99,15 @@ fnd.define("FORTIGUARD_UNREACHABLE", "critical", "fortitoken",
            "Check DNS and routing from the FortiGate to fds1.fortinet.com, directregistration.fortinet.com and "
            "globalftm.fortinet.net (execute ping), any proxy, and that no deep inspection breaks TLS to them. A "
            "human must fix the path.")
+fnd.define("FORTIGUARD_UNDETERMINED", "info", "fortitoken",
+           "Could not determine whether FortiGuard is reachable (fields seen: {fields}).",
+           "Nothing was concluded and nothing is blocked by it. Check on the FortiGate: 'diagnose fortitoken info' "
+           "prints 'Token server status', and System > FortiGuard shows the connection; please report the fields "
+           "seen so that this FortiOS release is understood.")
+fnd.define("FORTITOKEN_STATUS_UNDETERMINED", "info", "fortitoken",
+           "Could not determine the state of FortiToken {serial} (status reported: {status}).",
+           "No action is taken on this token. Check it with 'diagnose fortitoken info' on the FortiGate, and please "
+           "report the status word so that it is understood.")
 fnd.define("FORTICARE_LICENSE_EXPIRED", "critical", "fortitoken",
            "FortiCare refused the FortiToken Mobile licence: licence expired (error 14).",
            "The redemption code was not used before its 'valid until' date and cannot be revived: buy new tokens "
@@ -95,6 +126,8 @@ fnd.define("FORTICARE_ACTIVATION_CODE_INVALID", "critical", "fortitoken",
            "Fortinet support.")
 
 
+UNBOUND_ACTIVATION = ("Assign it to a user or administrator (two-factor authentication: FortiToken); the collection "
+                      "then activates it and can send the activation to that user.")
 HARDWARE_ACTIVATION = ("Activate it by hand when FortiGuard is reachable (execute fortitoken activate %s), with the "
                        "activation debug running: hardware tokens lock on their first activation, so there is only "
                        "one chance (KB 194508).")
@@ -110,22 +143,45 @@ def token_type(serial, license_name):
     return "mobile" if str(serial).upper().startswith("FTKMOB") else "hardware"
 
 
+_SERIAL_KEYS = ("serial", "serial_number", "serial-number", "sn", "name", "token")
+_STATUS_KEYS = ("status", "state", "token_status", "status_str", "activation_status")
+
+
+def _row_status(value):
+    if not isinstance(value, dict):
+        return value
+    return next((value[k] for k in _STATUS_KEYS if value.get(k) not in (None, "")), "")
+
+
 def status_map(results):
-    """monitor user/fortitoken: 'a map of FortiTokens and their status' (key names UNCONFIRMED, fortios-api.md §2)."""
+    """monitor user/fortitoken: 'a map of FortiTokens and their status' (key names UNCONFIRMED, fortios-api.md §2):
+    a map serial -> status or -> {status}, a list of rows, or either under ``tokens``."""
+    if isinstance(results, dict) and isinstance(results.get("tokens"), (list, dict)):
+        results = results["tokens"]
     out = {}
     rows = results.items() if isinstance(results, dict) else (
-        ((r.get("serial") or r.get("serial_number") or r.get("serial-number") or r.get("name"), r)
-         for r in results or [] if isinstance(r, dict)))
+        ((next((r[k] for k in _SERIAL_KEYS if r.get(k)), None), r) for r in results or [] if isinstance(r, dict)))
     for serial, value in rows:
-        status = value.get("status") if isinstance(value, dict) else value
         if serial:
-            out[str(serial)] = str(status or "").strip()
+            out[str(serial)] = str(_row_status(value) or "").strip()
     return out
 
 
+def canonical_status(status, has_seed=False):
+    """The state behind a CLI phrase, GUI word or spelling (troubleshooting.md B4); "unknown" when not understood."""
+    low = " ".join(str(status or "").lower().replace("_", " ").replace("-", " ").split())
+    if any(marker in low for marker in MIGRATED_MARKERS):
+        return "migrated"
+    state = STATE_WORDS.get(low, "unknown" if low else "")
+    if state == "error":
+        # troubleshooting.md B3/B4: a restored config keeps the seed while FortiGuard refuses the token.
+        return "migrated" if has_seed else "unknown"
+    return state
+
+
 def is_migrated(status, row):
-    text = str(status or "").lower()
-    return any(marker in text for marker in MIGRATED_MARKERS)
+    has_seed = bool(str((row or {}).get("seed") or "").strip())
+    return canonical_status(status, has_seed) == "migrated"
 
 
 def read_bindings(client, serials=None):
@@ -146,9 +202,10 @@ def token_rows(client):
 
 
 def read_tokens(client):
-    """Tokens from cmdb with their runtime status, type and bindings."""
+    """Tokens from cmdb with their runtime status (as the device words it and as understood), type and bindings."""
     rows = list(token_rows(client).values())
-    status = status_map(client.get("user/fortitoken", api="monitor").results)
+    answer = client.get("user/fortitoken", api="monitor").results
+    status = status_map(answer)
     bindings = read_bindings(client)
     tokens = []
     for row in rows:
@@ -156,14 +213,33 @@ def read_tokens(client):
         runtime = status.get(serial) or ""
         if row.get("status") == "lock" and not runtime:
             runtime = "locked"
+        has_seed = bool(str(row.get("seed") or "").strip())
         tokens.append({
             "serial": serial, "type": token_type(serial, row.get("license")), "status": runtime,
-            "config_status": row.get("status"), "license": row.get("license"),
-            "has_seed": bool(str(row.get("seed") or "").strip()),
+            "state": canonical_status(runtime, has_seed) or "unknown",
+            "config_status": row.get("status"), "license": row.get("license"), "has_seed": has_seed,
             "bound_to": [dict(kind=b["kind"], name=b["name"], two_factor=b["fields"].get("two-factor"))
                          for b in bindings if b["fields"].get("fortitoken") == serial],
         })
-    return tokens
+    return tokens, fields_seen(answer)
+
+
+def fields_seen(answer, limit=12):
+    """The key names of an answer, for a "could not determine" finding (never values: they may be secrets)."""
+    if isinstance(answer, dict):
+        keys = set()
+        for key, value in answer.items():
+            keys.add(str(key) if not re.match(r"^FTK", str(key)) else "<serial>")
+            if isinstance(value, dict):
+                keys.update(str(k) for k in value)
+    elif isinstance(answer, list):
+        keys = set(str(k) for row in answer if isinstance(row, dict) for k in row)
+        if not answer:
+            return "empty list"
+    else:
+        return type(answer).__name__
+    names = sorted(keys)
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "") if names else "none"
 
 
 def central_management(client):
@@ -171,29 +247,109 @@ def central_management(client):
         row = engine.read(client, engine.ObjectSpec("system/central-management", scope="global")) or {}
     except err.PermissionDeniedError:
         row = client.get("system/central-management/status", api="monitor").results or {}
+    row = row[0] if isinstance(row, list) and row else row  # the monitor answers one object per VDOM
+    row = row if isinstance(row, dict) else {}
     kind = str(row.get("type") or "none")
-    return {"type": kind, "fmg": row.get("fmg") or "", "managed_by_fortimanager": kind == "fortimanager"}
+    fmg = row.get("fmg") or row.get("mgmt_ip") or ""
+    if "type" not in row and str(row.get("registration_status") or "").lower() == "registered" and fmg:
+        kind = "fortimanager"  # the monitor answer of a managed unit has no type (capture of 7.4.5, fortios-api.md §5, captures)
+    return {"type": kind, "fmg": str(fmg).replace("::ffff:", ""), "managed_by_fortimanager": kind == "fortimanager"}
+
+
+_UP_WORDS = ("reachable", "up", "ok", "connected", "alive", "available", "active", "online")
+_DOWN_WORDS = ("unreachable", "down", "failed", "fail", "timeout", "timed out", "disconnected", "cannot_connect",
+               "unavailable", "offline", "error")
+_SERVER_STATUS_KEYS = ("status", "state", "server_status", "connection", "reachable", "connected", "up")
+
+
+def _server_state(server):
+    for key in _SERVER_STATUS_KEYS:
+        value = server.get(key)
+        if isinstance(value, bool):
+            return value
+        low = str(value or "").strip().lower()
+        if low in _UP_WORDS:
+            return True
+        if low in _DOWN_WORDS:
+            return False
+    return None
+
+
+def server_info_reachability(results):
+    """system/fortiguard/server-info (result names UNCONFIRMED, fortios-api.md §5): True/False when the answer says
+    so, None when it is not understood. An empty server list means no FortiGuard server could be reached."""
+    servers = results
+    if isinstance(results, dict):
+        flag = _license.flag(results.get("any_reachable", results.get("reachable", results.get("connected"))))
+        if flag is not None:
+            return flag
+        servers = next((results[k] for k in ("servers", "server_list", "list", "fds_servers")
+                        if isinstance(results.get(k), list)), None)
+    if not isinstance(servers, list):
+        return None
+    if not servers:
+        return False
+    states = [_server_state(s) for s in servers if isinstance(s, dict)]
+    if any(states):
+        return True
+    if states and all(state is False for state in states):
+        return False
+    return None
 
 
 def fortiguard_reachability(client):
-    """system/fortiguard/server-info (result names UNCONFIRMED; accept the usual shapes)."""
+    """Whether FortiGuard answers: license/status ``fortiguard.connected`` first (confirmed by captures,
+    fortios-api.md §5, captures), system/fortiguard/server-info only when that does not say. None: could not determine."""
+    seen = []
+    try:
+        lic = _license.read(client)
+        if lic["fortiguard_connected"] is not None:
+            connected = lic["fortiguard_connected"]
+            return {"reachable": connected, "source": _license.PATH,
+                    "token_server_status": "reachable" if connected else "not connected"}
+        seen.append("%s fortiguard: %s" % (_license.PATH, ", ".join(lic["fortiguard_fields"]) or "none"))
+    except err.FortiOSError as exc:
+        seen.append("%s: %s" % (_license.PATH, exc.kind))
     try:
         results = client.get("system/fortiguard/server-info", api="monitor").results
     except err.FortiOSError as exc:
-        return {"reachable": None, "detail": exc.kind}
-    servers = results.get("servers") if isinstance(results, dict) else results
-    servers = servers if isinstance(servers, list) else []
-    states = [str(s.get("status") or "").lower() for s in servers if isinstance(s, dict)]
-    reachable = results.get("any_reachable") if isinstance(results, dict) else None
+        seen.append("system/fortiguard/server-info: %s" % exc.kind)
+        return {"reachable": None, "source": None, "fields_seen": "; ".join(seen)}
+    reachable = server_info_reachability(results)
     if reachable is None:
-        reachable = any(s in ("reachable", "up", "ok") for s in states) if states else None
+        seen.append("system/fortiguard/server-info: %s" % fields_seen(results))
+        return {"reachable": None, "source": None, "fields_seen": "; ".join(seen)}
     token_server = results.get("token_server_status") if isinstance(results, dict) else None
-    return {"reachable": reachable, "token_server_status": token_server or ("reachable" if reachable else "unknown"),
-            "servers": len(servers)}
+    return {"reachable": reachable, "source": "system/fortiguard/server-info",
+            "token_server_status": token_server or ("reachable" if reachable else "no reachable server")}
+
+
+def _token_findings(token, seen):
+    serial, state = token["serial"], token["state"]
+    if state == "migrated":
+        return [fnd.finding("FORTITOKEN_MIGRATED", "seed in config: %s" % token["has_seed"], serial=serial,
+                            status=token["status"])]
+    if state == "locked" or token["config_status"] == "lock":
+        return [fnd.finding("FORTITOKEN_LOCKED", "", serial=serial)]
+    if state == "provision timeout":
+        return [fnd.finding("FORTITOKEN_PROVISION_TIMEOUT", "", serial=serial)]
+    if state == "new":
+        finding = fnd.finding("FORTITOKEN_NOT_ACTIVATED", "", serial=serial, status=token["status"])
+        if token["type"] == "hardware":
+            # troubleshooting.md B6: FortiToken-200 locks on its first activation: one chance, so a human does it.
+            finding.update(auto_fix=False, remediation=HARDWARE_ACTIVATION % serial)
+        elif not token["bound_to"]:
+            # Activation goes to the user the token is bound to (troubleshooting.md B10): none yet.
+            finding.update(auto_fix=False, remediation=UNBOUND_ACTIVATION)
+        return [finding]
+    if state == "unknown":
+        return [fnd.finding("FORTITOKEN_STATUS_UNDETERMINED", "monitor user/fortitoken fields seen: %s" % seen,
+                            serial=serial, status=token["status"] or "(none)")]
+    return []
 
 
 def diagnose(client):
-    tokens = read_tokens(client)
+    tokens, seen = read_tokens(client)
     managed = central_management(client)
     guard = fortiguard_reachability(client)
     found = []
@@ -201,27 +357,17 @@ def diagnose(client):
         found.append(fnd.finding("FORTITOKEN_MANAGED_BY_FORTIMANAGER", "central-management type fortimanager",
                                  fmg=managed["fmg"] or "(address not set)"))
     if guard["reachable"] is False:
-        found.append(fnd.finding("FORTIGUARD_UNREACHABLE", "system/fortiguard/server-info: no reachable server",
+        found.append(fnd.finding("FORTIGUARD_UNREACHABLE", "%s: not connected" % guard["source"],
                                  status=guard["token_server_status"]))
+    elif guard["reachable"] is None:
+        found.append(fnd.finding("FORTIGUARD_UNDETERMINED", "", fields=guard["fields_seen"]))
     for token in tokens:
-        serial, status = token["serial"], token["status"]
-        low = status.lower()
-        if is_migrated(status, token):
-            found.append(fnd.finding("FORTITOKEN_MIGRATED", "seed in config: %s" % token["has_seed"], serial=serial,
-                                     status=status))
-        elif low in ("locked", "lock") or token["config_status"] == "lock":
-            found.append(fnd.finding("FORTITOKEN_LOCKED", "", serial=serial))
-        elif low == "provision timeout":
-            found.append(fnd.finding("FORTITOKEN_PROVISION_TIMEOUT", "", serial=serial))
-        elif low == "new" and (token["bound_to"] or token["type"] == "hardware"):
-            finding = fnd.finding("FORTITOKEN_NOT_ACTIVATED", "", serial=serial, status=status)
-            if token["type"] == "hardware":
-                # troubleshooting.md B6: FortiToken-200 locks on its first activation: one chance, so a human does it.
-                finding.update(auto_fix=False, remediation=HARDWARE_ACTIVATION % serial)
-            found.append(finding)
+        found.extend(_token_findings(token, seen))
         if not token["bound_to"]:
-            found.append(fnd.finding("FORTITOKEN_UNASSIGNED", "", serial=serial))
+            found.append(fnd.finding("FORTITOKEN_UNASSIGNED", "", serial=token["serial"]))
     facts = {"tokens": tokens, "central_management": managed, "fortiguard": guard}
+    if any(t["state"] == "unknown" for t in tokens):
+        facts["monitor_fields_seen"] = seen
     return facts, found
 
 

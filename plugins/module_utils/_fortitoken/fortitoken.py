@@ -29,6 +29,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import er
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import diagnosis as ftk
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import interrupted
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import reimport as transaction
+from ansible_collections.fortifleet.auth.plugins.module_utils._system import diagnosis as system_facts
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
 
 ARGUMENT_SPEC = with_connection(dict(
@@ -51,9 +52,9 @@ def validate(params):
     if len(set(serials)) != len(serials):
         raise err.InputError("serials", "lists a serial twice")
     code = params.get("license_code")
-    if code is not None and not ftk.LICENSE_CODE_RE.match(code.strip()):
-        raise err.InputError("license_code", "is not a FortiToken Mobile licence code (5 groups of 4 hexadecimal "
-                                             "characters, e.g. XXXX-XXXX-XXXX-XXXX-XXXX)")
+    if code is not None and not ftk.valid_license_code(code):
+        raise err.InputError("license_code", "is not a FortiToken Mobile licence code (the 20 characters of the "
+                                             "redemption certificate, dashes allowed, e.g. XXXX-XXXX-XXXX-XXXX-XXXX)")
     return serials
 
 
@@ -130,9 +131,24 @@ def _reimport(ctx, client, serials, statuses, out, diffs):
 
 
 def _activate(ctx, client, serials, statuses, out):
-    """activate for `new` tokens, provision for timed-out ones: each action at most once per task."""
-    new = [s for s in serials if statuses.get(s, "").lower() == "new"]
-    timed_out = [s for s in serials if statuses.get(s, "").lower() == "provision timeout"]
+    """activate for `new` tokens, provision for timed-out ones: each action at most once per task, only on a
+    status that was understood, and not again on a later run while the device shows the same unconfirmed state."""
+    serial_of_device = client.device.get("serial") or ctx.label
+
+    def wanted(state, action):
+        picked = []
+        for s in serials:
+            if ftk.canonical_status(statuses.get(s)) != state:
+                continue
+            if system_facts.sent_before(serial_of_device, action, s, statuses.get(s)):
+                ctx.warn("%s of FortiToken %s on %s was done on an earlier run but not confirmed (status still '%s'): "
+                         "not sent again while the status stays the same. Check 'diagnose fortitoken info'."
+                         % (action, s, ctx.label, statuses.get(s)))
+                continue
+            picked.append(s)
+        return picked
+
+    new, timed_out = wanted("new", "activate"), wanted("provision timeout", "provision")
     out["activated"], out["provisioned"] = new, timed_out
     if not (new or timed_out) or ctx.check_mode:
         return bool(new or timed_out), statuses
@@ -142,7 +158,16 @@ def _activate(ctx, client, serials, statuses, out):
         client.action("user/fortitoken/provision", {"tokens": timed_out})
     if ctx.params["send_activation"]:
         out["activation_sent"] = _send_activation(client, ftk.read_bindings(client, set(new + timed_out)))
-    return True, _statuses(client, serials)
+    after = _statuses(client, serials)
+    for action, state, sent in (("activate", "new", new), ("provision", "provision timeout", timed_out)):
+        for s in sent:
+            if ftk.canonical_status(after.get(s)) == state or ftk.canonical_status(after.get(s)) == "unknown":
+                # Done, not confirmed: the device took the action but its re-read does not show the effect.
+                system_facts.remember(serial_of_device, action, s, after.get(s))
+                ctx.warn("%s of FortiToken %s on %s: done, not confirmed (the status read afterwards is '%s')."
+                         % (action, s, ctx.label, after.get(s)))
+                out.setdefault("not_confirmed", []).append(s)
+    return True, after
 
 
 def _absent(ctx, client, serials, diffs):

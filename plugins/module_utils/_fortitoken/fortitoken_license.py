@@ -70,9 +70,11 @@ def validate(params):
     code = params.get("license_code")
     if not code and not params["trial"]:
         raise err.InputError("license_code", "give a licence code, or trial: true for the free trial tokens")
-    if code and not ftk.LICENSE_CODE_RE.match(code.strip()):
-        raise err.InputError("license_code", "is not a FortiToken Mobile licence code (5 groups of 4 hexadecimal "
-                                             "characters, e.g. XXXX-XXXX-XXXX-XXXX-XXXX)")
+    if code and not ftk.valid_license_code(code):
+        # Only the length has a public source (the 20-character code of the redemption certificate); FortiCare
+        # judges the characters, and its refusal is classified below.
+        raise err.InputError("license_code", "is not a FortiToken Mobile licence code (the 20 characters of the "
+                                             "redemption certificate, dashes allowed, e.g. XXXX-XXXX-XXXX-XXXX-XXXX)")
     for serial in params.get("serials") or []:
         if not ftk.valid_serial(serial):
             raise err.InputError("serials", "%r is not a FortiToken serial number" % serial[:40])

@@ -138,10 +138,10 @@ def make_plan(client, serials, statuses, code):
     """Record: the migrated tokens among ``serials`` and every user/admin bound to them (reads only).
 
     None when no token is in the migrated state."""
-    broken = [s for s in serials if ftk.is_migrated(statuses.get(s), None)]
+    rows = ftk.token_rows(client)  # the seed tells a migrated token from another GUI "Error" (troubleshooting.md B3)
+    broken = [s for s in serials if ftk.is_migrated(statuses.get(s), rows.get(s))]
     if not broken:
         return None
-    rows = ftk.token_rows(client)
     bindings = ftk.read_bindings(client, set(broken))
     return Plan(broken, dict((s, rows.get(s) or {"serial-number": s}) for s in broken), statuses, bindings, code)
 

@@ -6,8 +6,10 @@
 
 Internal API of fortifleet.auth: may change in any release.
 
-The field names of license/status are UNCONFIRMED (fortios-api.md §5), so the parser
-accepts the shapes seen in clients and never fails on a missing key.
+Public real-device captures (fortios-api.md §5, captures) confirm the layout: one object per service, e.g.
+``fortiguard.connected`` (bool), ``forticare.status`` (registered, no_support...), ``vm.status`` (vm_valid,
+vm_eval...). The parser still never fails on a missing key: a field it cannot read is None ("could not
+determine"), never a guess.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -26,6 +28,29 @@ def _dict(value):
     return value if isinstance(value, dict) else {}
 
 
+def flag(value):
+    """True/False from a bool or a usual word; None when the value says neither."""
+    if isinstance(value, bool):
+        return value
+    low = text(value)
+    if low in ("1", "true", "yes", "enable", "enabled", "up", "connected", "reachable"):
+        return True
+    if low in ("0", "false", "no", "disable", "disabled", "down", "disconnected", "unreachable", "cannot_connect"):
+        return False
+    return None
+
+
+def fortiguard_connected(results):
+    """Whether the FortiGate is connected to FortiGuard: license/status ``fortiguard.connected`` (confirmed by
+    captures, fortios-api.md §5, captures); None when the answer does not say."""
+    guard = _dict(_dict(results).get("fortiguard"))
+    for key in ("connected", "connection", "status"):
+        value = flag(guard.get(key))
+        if value is not None:
+            return value
+    return None
+
+
 def facts(results):
     """Licence facts: FortiCare and VM status, licence type and whether it is an evaluation."""
     results = _dict(results)
@@ -39,6 +64,8 @@ def facts(results):
         "vm_status": vm.get("status"),
         "type": "evaluation" if evaluation else (vm_type or None),
         "evaluation": evaluation,
+        "fortiguard_connected": fortiguard_connected(results),
+        "fortiguard_fields": sorted(_dict(results.get("fortiguard"))),
         "raw": results,
     }
 

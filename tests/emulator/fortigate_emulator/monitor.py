@@ -6,6 +6,7 @@ import random
 import re
 
 from . import envelope as E
+from . import variants
 from . import versions
 from .scenarios import TOKEN_ERROR_MIGRATED, code_hash, rand_key, tokens_for_code, TRIAL_CODE
 
@@ -19,7 +20,9 @@ FORTICARE_MESSAGES = {
     31: "token does not belong to product",
     40: "FTM token Activation Code is invalid",
 }
-CODE_RE = re.compile(r"^[0-9A-Fa-f]{4}(-[0-9A-Fa-f]{4}){4}$")  # example code in KB 194508: DA8C-0508-1F31-4CF7-C990
+# troubleshooting.md B7: "the 20-character code"; the alphabet is not in any source (example in KB 194508:
+# DA8C-0508-1F31-4CF7-C990), so only the length is checked; FortiCare judges the rest (forticare_codes).
+CODE_RE = re.compile(r"^[^\s-]{4}(-?[^\s-]{4}){4}$")
 
 
 def _reachable(dev):
@@ -46,19 +49,27 @@ def system_status(dev, params, ctx):
 def license_status(dev, params, ctx):
     lic = dev.rt.get("license", {})
     reach = dev.rt.get("fortiguard_reachable", True)
-    # ASSUMED shape (fortios-api.md §5: UNCONFIRMED); vm.status vm_valid|vm_invalid per troubleshooting.md C5 (third-party)
+    # The layout of public real-device captures (fortios-api.md §5, captures): one object per service with a "type";
+    # fortiguard.connected is the FortiGuard connection flag. Values not in a capture (the account) are examples.
+    guard = {"type": "cloud_service_status", "connected": bool(reach), "has_updated": bool(reach),
+             "update_server_usa": False}
+    if reach:
+        guard.update(server_address="173.243.138.68:443", fortigate_wan_ip="0.0.0.0")
     res = {
-        "forticare": {"status": lic.get("forticare", "registered"), "account": "ops@example.com",
+        "fortiguard": guard,
+        "forticare": {"type": "cloud_service_status", "status": lic.get("forticare", "registered"),
+                      "registration_supported": True, "account": "ops@example.com",
                       "support": {"hardware": {"status": "licensed"}, "enhanced": {"status": "licensed"}}},
-        "fortiguard": {"status": lic.get("fortiguard", "licensed") if reach else "cannot_connect"},
-        "fortitoken": {"status": "licensed", "has_trial": True},
+        "vdom": {"type": "platform", "can_upgrade": False, "used": 1, "max": 10},
+        "sms": {"type": "other", "status": "no_license", "used": 0, "max": 0},
     }
     if dev.is_vm:
         ev = bool(lic.get("evaluation"))
-        res["vm"] = {"status": lic.get("vm") or "vm_valid", "license_type": "evaluation" if ev else "subscription",
-                     "evaluation": ev}
-    res["evaluation"] = bool(lic.get("evaluation"))
-    return res
+        # fortios-api.md §5, captures: an evaluation VM answers vm.status "vm_eval" (capture of 6.2.4); vm_valid otherwise.
+        res["vm"] = {"type": "platform", "valid": lic.get("vm") != "vm_invalid",
+                     "status": "vm_eval" if ev else (lic.get("vm") or "vm_valid"), "license_model": 1,
+                     "license_platform_name": "FGVMEV" if ev else "FGVMSL"}
+    return variants.license_status(variants.of(dev), res)
 
 
 def central_status(dev, params, ctx):
@@ -102,8 +113,8 @@ def fortiguard_server_info(dev, params, ctx):
     # ASSUMED shape; 173.243.138.68:443 is the FDS address in the KB 194508 debug sample
     servers = [{"ip": "173.243.138.68", "port": 443, "rtt": 12 if reach else None, "weight": 10, "tz": -8,
                 "status": "reachable" if reach else "unreachable", "failures": 0 if reach else 9}]
-    return {"servers": servers, "any_reachable": reach,
-            "token_server_status": "reachable" if reach else "unknown"}  # troubleshooting.md B4 wording
+    return variants.server_info(variants.of(dev), {"servers": servers, "any_reachable": reach,
+                                                   "token_server_status": "reachable" if reach else "unknown"})
 
 
 # --- FortiToken (fortios-api.md §5, access group authgrp) -----------------------------------------
@@ -130,7 +141,8 @@ def fortitoken_list(dev, params, ctx):
         out[sn] = {"status": _tok_status(dev, sn),
                    "type": "mobile" if sn.startswith("FTKMOB") else "hardware",
                    "license": row.get("license", ""), "assigned_to": _assigned(dev, sn)}
-    return out  # fortios-api.md §2: "map of FortiTokens and their status" (key names ASSUMED)
+    # fortios-api.md §2: "map of FortiTokens and their status" (key names ASSUMED; other shapes: variants.py)
+    return variants.tokens(variants.of(dev), out)
 
 
 def _token_args(dev, params):
@@ -304,8 +316,9 @@ def _ems_state(dev, key):
 def ems_status(dev, params, ctx):
     key = _ems_key(dev, params, False)
     if key is not None:
-        return _ems_state(dev, key)
-    return [_ems_state(dev, k) for k, r in dev.table("endpoint-control/fctems").items() if r.get("server")]
+        return variants.ems_status(variants.of(dev), _ems_state(dev, key))
+    return variants.ems_status(variants.of(dev), [_ems_state(dev, k) for k, r in
+                                                  dev.table("endpoint-control/fctems").items() if r.get("server")])
 
 
 def ems_status_summary(dev, params, ctx):
@@ -315,6 +328,10 @@ def ems_status_summary(dev, params, ctx):
 
 
 def ems_cert_status(dev, params, ctx):
+    return variants.cert_status(variants.of(dev), _ems_cert_status(dev, params))
+
+
+def _ems_cert_status(dev, params):
     key = _ems_key(dev, params, True)  # fortios-api.md §5: ems_id required
     st = dev.rt.get("ems", {}).get(key)
     row = dev.row("endpoint-control/fctems", key)

@@ -6,7 +6,7 @@ import copy
 import hashlib
 import ipaddress
 
-from . import versions
+from . import variants, versions
 
 # cmdb tables: path -> (mkey attribute or None for a singleton, access group (group, sub)).
 # mkeys: fortios-api.md §2 (fortitoken serial-number), §3 (fctems, version dependent), §4 (api-user name),
@@ -86,6 +86,7 @@ class Device:
         self.trust_cache = None
         self.tls_fault = "ok"
         self.down = False
+        self.variant = variants.fleet_default()  # shape variant (variants.py); runtime "variant" overrides it
 
     def set_model(self, model):
         (self.model, self.model_name, self.model_number, self.wan, self.lan, self.is_vm) = model
@@ -165,7 +166,7 @@ class Device:
             "url": f"{scheme}://{self.address}:{self.port}", "serial": self.serial,
             "version": self.version, "build": self.build, "scenario": self.scenario,
             "requested_version": self.requested_version, "model": self.model,
-            "tls_fault": self.tls_fault, "down": self.down,
+            "tls_fault": self.tls_fault, "down": self.down, "variant": variants.of(self),
         }
 
     def hostname(self) -> str:

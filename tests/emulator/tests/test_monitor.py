@@ -12,7 +12,7 @@ def test_system_status(device):
 def test_license_interface_certs(device):
     d = device("7.4.4")
     lic = d.get("/api/v2/monitor/license/status").json()["results"]
-    assert lic["forticare"]["status"] == "registered" and lic["evaluation"] is False
+    assert lic["forticare"]["status"] == "registered" and lic["fortiguard"]["connected"] is True
     ifs = d.get("/api/v2/monitor/system/interface").json()["results"]
     wan = [v for v in ifs.values() if v["role"] == "wan"][0]
     assert wan["ip"].startswith("203.0.113.") and wan["mask"] == 24

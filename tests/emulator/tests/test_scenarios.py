@@ -27,7 +27,7 @@ CHECKS = {
     "fortiguard-unreachable": lambda d: d.get("/api/v2/monitor/system/fortiguard/server-info").json()["results"]["any_reachable"] is False,
     "ems-cert-untrusted": lambda d: d.get("/api/v2/monitor/endpoint-control/ems/cert-status?ems_id=1").json()["results"]["verified"] is False,
     "ems-not-authorized": lambda d: d.get("/api/v2/monitor/endpoint-control/ems/status?ems_id=1").json()["results"]["error_code"] == -8,
-    "ems-eval-license": lambda d: d.get("/api/v2/monitor/license/status").json()["results"]["evaluation"] is True,
+    "ems-eval-license": lambda d: d.get("/api/v2/monitor/license/status").json()["results"]["vm"]["status"] == "vm_eval",
     "ems-unreachable": lambda d: d.get("/api/v2/monitor/endpoint-control/ems/status?ems_id=1").json()["results"]["connection"] == "disconnected",
     "api-token-rejected": lambda d: d.get(FP, token=d.secrets["inventory_token"]).status_code == 401,
     "api-trusthost-mismatch": lambda d: d.get(FP).status_code == 401,

@@ -13,6 +13,13 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._task import runti
 
 from .memory_client import MemoryClient
 
+
+@pytest.fixture(autouse=True)
+def private_state_home(tmp_path, monkeypatch):
+    """Unconfirmed actions are remembered under $XDG_STATE_HOME: never the user's own during tests."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 PARAMS = {"host": "192.0.2.1", "port": 443, "access_token": "tok", "validate_certs": True, "ca_path": None,
           "use_ssl": True, "timeout": 5, "retries": 0, "vdom": "root"}
 CONTROLLER = "198.51.100.7"
@@ -254,13 +261,15 @@ def test_a_change_is_recorded_and_diagnosed_again(monkeypatch):
     assert dev.record["changes"][0]["object"] == "endpoint-control/fctems/ems01"
 
 
-def test_a_failed_ems_configuration_ends_the_area_before_any_wait(monkeypatch):
+def test_a_failed_ems_configuration_skips_the_wait_and_keeps_the_human_steps(monkeypatch):
+    """A later error never drops the human steps found before it (EMS authorization, CA import)."""
     dev = device()
-    script = Script(monkeypatch, dev, fortigate_info=[info("ems")],
+    script = Script(monkeypatch, dev, fortigate_info=[info("ems", {}, "EMS_NOT_AUTHORIZED", "EMS_CERT_UNTRUSTED")],
                     ems_connector=[{"failed": True, "msg": "Invalid value for 'expected_fingerprint'"}])
-    with pytest.raises(AreaFailed):
-        ems_run.run(dev, ems_settings(ems_connector_name="ems01", ems_connector_wait_for_authorization=True))
+    left = ems_run.run(dev, ems_settings(ems_connector_name="ems01", ems_connector_wait_for_authorization=True))
     assert script.modules() == ["fortigate_info", "ems_connector"]
+    assert [f["id"] for f in left] == ["EMS_NOT_AUTHORIZED", "EMS_CERT_UNTRUSTED"]
+    assert dev.record["errors"] == ["ems_connector: Invalid value for 'expected_fingerprint'"]
 
 
 # -- api_access --------------------------------------------------------------------------------

@@ -6,6 +6,13 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import er
 
 from .memory_client import MemoryClient, context, refused
 
+
+@pytest.fixture(autouse=True)
+def private_state_home(tmp_path, monkeypatch):
+    """Unconfirmed actions are remembered under $XDG_STATE_HOME: never the user's own during tests."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 PATH = "endpoint-control/fctems"
 STATUS, CERT_STATUS, VERIFY = ("endpoint-control/ems/" + p for p in ("status", "cert-status", "verify-cert"))
 # The device writes fingerprints in lower-case colon hex (emulator), users often paste them without colons.
@@ -354,11 +361,18 @@ def test_check_mode_verification_of_an_existing_entry_calls_nothing():
     assert client.calls == [] and client.writes == []
 
 
-def test_a_verification_that_does_not_stick_is_not_applied():
+def test_a_verification_that_does_not_stick_is_done_not_confirmed_and_not_repeated(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     client = id_keyed("7.4.4", verify_sticks=False)
-    with pytest.raises(err.NotAppliedError) as caught:
-        run(client, verify_certificate=True, expected_fingerprint=USER_FP)
-    assert "execute fctems verify 1" in caught.value.hint
+    ctx = context(client, dict(name="ems01", verify_certificate=True, expected_fingerprint=USER_FP),
+                  spec=_ems.ARGUMENT_SPEC)
+    result = _ems.run(ctx)
+    assert result["changed"] and not result.get("failed") and result["ems"]["certificate_confirmed"] is False
+    assert any("done, not confirmed" in w and "execute fctems verify 1" in w for w in ctx.warnings)
+    sent = [c for c in client.calls if c[0] == VERIFY]
+    assert len(sent) == 1
+    again = run(client, verify_certificate=True, expected_fingerprint=USER_FP)
+    assert not again["changed"] and [c for c in client.calls if c[0] == VERIFY] == sent  # not sent again
 
 
 def test_a_failure_after_a_write_reports_the_write():

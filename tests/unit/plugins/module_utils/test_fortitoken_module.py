@@ -11,6 +11,13 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import
 
 from .memory_client import MemoryClient, context, refused
 
+
+@pytest.fixture(autouse=True)
+def private_state_home(tmp_path, monkeypatch):
+    """Unconfirmed actions are remembered under $XDG_STATE_HOME: never the user's own during tests."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 TOKENS = "user/fortitoken"
 MIGRATED = "activation error (token not exist in FortiGuard)"  # troubleshooting.md B4 wording
 CODE = "DA8C-0508-1F31-4CF7-C990"
@@ -314,7 +321,7 @@ def test_absent_in_check_mode_gives_the_same_diff_and_writes_nothing():
     (dict(serials=["ftkmob0123456789"]), "serials"),
     (dict(serials=[MOB1, MOB1]), "serials"),
     (dict(serials=[MOB1], license_code="1234-5678"), "license_code"),
-    (dict(serials=[MOB1], license_code="ZZZZ-0508-1F31-4CF7-C990"), "license_code"),
+    (dict(serials=[MOB1], license_code="DA8C-0508-1F31-4CF7-C99"), "license_code"),
 ])
 def test_bad_input_fails_before_any_request(params, field):
     client = device()
