@@ -41,6 +41,7 @@ class MemoryClient(object):
         self.requests_sent = 0
         self.retries_done = 0
         self.admin_password = None
+        self.retired = []  # why the token was retired (FortiOSClient.retire_token: the lock-out guard)
 
     # -- failure injection -------------------------------------------------------------------
     def _maybe_fail(self, method, path, mkey=None):
@@ -65,6 +66,9 @@ class MemoryClient(object):
 
     def admin_headers_if_required(self):
         return None
+
+    def retire_token(self, why):
+        self.retired.append(why)
 
     def get(self, path, mkey=None, scope=None, params=None, api="cmdb"):
         self.requests_sent += 1
