@@ -146,6 +146,21 @@ class LockoutGuard(object):
 
 GUARD = LockoutGuard()
 
+# Per thread: a callable told of every write request a client of this thread sends (a fleet device records them all,
+# so the report lists every write even when a step fails after it).
+_WRITE_LOG = threading.local()
+
+
+@contextlib.contextmanager
+def writes_reported_to(callback):
+    """Within the block, every write request (any client made in this thread) is passed to ``callback(write)``."""
+    previous = getattr(_WRITE_LOG, "callback", None)
+    _WRITE_LOG.callback = callback
+    try:
+        yield
+    finally:
+        _WRITE_LOG.callback = previous
+
 
 def run_id():
     """An id of the ansible-playbook run this process belongs to: its parent's pid and start time (Ansible runs
@@ -304,6 +319,10 @@ class FortiOSClient(object):
         """Never send this client's token to this device again in this run (its key is being regenerated)."""
         self.guard.refuse(self._guard_key, why)
 
+    def token_refused(self):
+        """Why this client's token must not be sent again in this run (a 401, a rotated key), or None."""
+        return self.guard.refused(self._guard_key)
+
     def _check_guard(self, ctx):
         reason = self.guard.refused(self._guard_key)
         if reason is not None:
@@ -365,6 +384,10 @@ class FortiOSClient(object):
 
     def _send_once(self, method, url, query, body, headers, ctx):
         self.requests_sent += 1
+        if method != "GET":
+            callback = getattr(_WRITE_LOG, "callback", None)
+            if callback is not None:
+                callback({"method": method, "object": ctx["obj"]})
         try:
             resp = self.session.request(method, url, params=query, json=body, headers=headers,
                                         timeout=self.timeout, verify=self.verify)
