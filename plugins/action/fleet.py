@@ -103,6 +103,11 @@ class ActionModule(FortiFleetAction):
                 self._progress(fleet, len(records), len(names), device.name, records[device.name])
 
         result.update(logic.task_result(records, names, fleet, options, time.time() - started))
+        refused = [name for name in names if name not in [d.name for d in devices]]
+        if not fleet and refused:
+            # One host's task (a role): its refused input fails it, as the classic module does. A fleet task
+            # never fails for one device: each has its line and its record.
+            result.update(failed=True, msg="; ".join(records[refused[0]]["errors"]))
         if fleet:
             display.display(result["summary"]["line"])
         return result
