@@ -126,8 +126,8 @@ def value_problems(spec, params):
     problems = []
     for name, option in spec.items():
         value = params.get(name)
-        if value is None or option.get("type") == "dict":
-            continue  # dicts (the fleet's settings) are checked by their own spec
+        if value is None or option.get("type") == "dict" or name in _NOT_SENT_SECRETS:
+            continue  # dicts (the fleet's settings) are checked by their own spec; redact lists are never sent
         secret = option.get("no_log") and name not in _NOT_SENT_SECRETS
         for suffix, text in _strings(value):
             field = name + suffix
