@@ -102,9 +102,8 @@ CASES = [
     ("api-admin-password-newline", "7.6.5", {"fortifleet.auth.api_user": {"name": "a", "vdoms": ["root"],
                                                                           "admin_password": "AdminPassw0rd!\n"}},
      "admin_password"),
-    ("api-union-any-v4", "7.4.4", {"fortifleet.auth.api_user": {"name": "a", "trusthost": ["0.0.0.0/1",
-                                                                                         "128.0.0.0/1"]}},
-     "trusthost"),
+    ("api-union-any-v4", "7.4.4", {"fortifleet.auth.api_user": {
+        "name": "a", "trusthost": ["0.0.0.0/1", "128.0.0.0/1"]}}, "trusthost"),
     ("api-union-any-v6", "7.4.4", {"fortifleet.auth.api_user": {"name": "a", "trusthost": ["::/1", "8000::/1"]}},
      "trusthost"),
     ("api-comments-control", "7.4.4", {"fortifleet.auth.api_user": {"name": "a", "comments": "ok\x07bell"}},
@@ -118,9 +117,8 @@ CASES = [
      "server"),
     ("ems-name-nul", "7.4.4", {"fortifleet.auth.ems_connector": {"name": "ems\x00x", "server": "10.0.0.5"}},
      "name"),
-    ("lic-code-newline", "7.4.4", {"fortifleet.auth.fortitoken_license": {"license_code":
-                                                                         "DA8C-0508-1F31-4CF7-C990\n"}},
-     "license_code"),
+    ("lic-code-newline", "7.4.4", {"fortifleet.auth.fortitoken_license": {
+        "license_code": "DA8C-0508-1F31-4CF7-C990\n"}}, "license_code"),
     ("lic-memory-device", "7.4.4", {"fortifleet.auth.fortitoken_license": {"trial": True,
                                                                            "memory_file": "/dev/null"}},
      "memory_file"),

@@ -45,13 +45,13 @@ def diagnose(emu, tmp_path, name, token=None):
     args = ["--limit", name, "--check"]
     if token:
         args += ["-e", "fortigate_access_token=%s" % token]
-    run = run_playbook(tmp_path, emu.inventory, [{"fortifleet.auth.fleet": {"areas": ["api_access"]},
-                                                   "register": "out"}], args=args)
+    task = {"fortifleet.auth.fleet": {"areas": ["api_access"]}, "register": "out"}
+    run = run_playbook(tmp_path, emu.inventory, [task], args=args)
     return run, run.results[name]["record"]
 
 
-def test_answer_lost_then_rerun_reports_incomplete_not_ok_then_a_new_rotation_completes(remu, tmp_path,
-                                                                                      private_journal):
+def test_answer_lost_then_rerun_reports_incomplete_not_ok_then_a_new_rotation_completes(
+        remu, tmp_path, private_journal):
     name = "fgt-001"
     key_file = tmp_path / "fgt-001.key"
     # The connection is reset after generate-key was sent: the answer is lost (fault acts before the device).

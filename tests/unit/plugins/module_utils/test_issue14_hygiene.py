@@ -12,7 +12,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._config import fin
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import networks as net
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.client import FortiOSClient
-from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info  # noqa: F401 (registers)
+from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info
 from ansible_collections.fortifleet.auth.plugins.module_utils._report import render
 from ansible_collections.fortifleet.auth.plugins.module_utils._task import files, runtime
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.journal import Journal
@@ -21,6 +21,7 @@ from .fake_transport import HTML_401, FakeResponse, FakeSession, envelope
 from .memory_client import MemoryClient, context
 
 KEY = "N3wKeyFromTheDevice0123456789x"
+assert fortigate_info.ARGUMENT_SPEC  # imported for the findings its diagnoses register
 
 
 # -- findings never format device data ------------------------------------------------------------------------
