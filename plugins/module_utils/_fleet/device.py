@@ -67,6 +67,7 @@ class Device(object):
         self.requests = {"sent": 0, "retried": 0}
         self.area = "preflight"
         self.writes = []  # every write request sent to this device, by area (see finish)
+        self.failed_areas = set()
         self._base = TaskContext(params, check_mode=check_mode, diff=diff, label=name)
 
     def client(self):
@@ -103,6 +104,7 @@ class Device(object):
         self.record["notes"].append("%s: %s" % (self.name, message))
 
     def error(self, area, message):
+        self.failed_areas.add(area)
         self.record["errors"].append("%s: %s" % (area, message))
 
     def human_notes(self, findings, area=None):
@@ -119,11 +121,12 @@ class Device(object):
         return client.token_refused() if client is not None else None
 
     def _unrecorded_writes(self):
-        """Writes the areas' records do not show (a step that failed after writing): the report lists them too."""
+        """Writes of a failed area that its record does not show (the step failed after writing): the report lists
+        them too, as sent and not confirmed. A write the device refused outright changed nothing."""
         recorded = set(c.get("object") for c in self.record["changes"])
         for write in self.writes:
             obj = write["object"]
-            if obj in recorded or obj.replace("monitor ", "", 1) in recorded:
+            if write["area"] not in self.failed_areas or obj in recorded or obj.replace("monitor ", "", 1) in recorded:
                 continue
             recorded.add(obj)
             self.record["changes"].append({

@@ -82,7 +82,7 @@ def refused_record(name, address, message):
 
 def crashed_record(device, exc):
     """A device whose run raised what it should not have: what it recorded so far, its writes, and the error."""
-    device.error("internal", "internal error, please report it: %s" % safe_text(exc))
+    device.error(device.area, "internal error, please report it: %s" % safe_text(exc))
     try:
         return device.finish()
     except Exception:  # pylint: disable=broad-except

@@ -383,16 +383,36 @@ class FortiOSClient(object):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send_once(self, method, url, query, body, headers, ctx):
+        if method == "GET" or getattr(_WRITE_LOG, "callback", None) is None:
+            return self._send(method, url, query, body, headers, ctx)
+        outcome = "unknown"
+        try:
+            answer = self._send(method, url, query, body, headers, ctx)
+            outcome = "applied"
+            return answer
+        except err.FortiOSError as exc:
+            # A clear refusal changed nothing; a lost answer may have.
+            outcome = "unknown" if getattr(exc, "maybe_applied", False) else None
+            raise
+        finally:
+            if outcome:
+                _WRITE_LOG.callback({"method": method, "object": ctx["obj"], "outcome": outcome})
+
+    def _send(self, method, url, query, body, headers, ctx):
         self.requests_sent += 1
-        if method != "GET":
-            callback = getattr(_WRITE_LOG, "callback", None)
-            if callback is not None:
-                callback({"method": method, "object": ctx["obj"]})
         try:
             resp = self.session.request(method, url, params=query, json=body, headers=headers,
                                         timeout=self.timeout, verify=self.verify)
             text = resp.text
         except rexc.SSLError as exc:
+            cause = _root_cause(exc)
+            if any(mark in cause.lower() for mark in ("eof occurred", "unexpected_eof", "unexpected eof",
+                                                      "connection reset", "bad record mac")):
+                # Not a certificate problem: the connection was cut, possibly after the request was sent (a reused
+                # keep-alive connection), so a non-idempotent action may have run.
+                raise _maybe_applied(err.UnreachableError(
+                    detail="the connection to %s:%d was cut (%s)" % (self.host, self.port, cause),
+                    hint=_UNREACHABLE_HINT, **_kw(ctx)))
             raise self._tls_error(exc, ctx)
         except rexc.ConnectTimeout:
             raise err.UnreachableError(

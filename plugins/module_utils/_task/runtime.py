@@ -135,8 +135,9 @@ def value_problems(spec, params):
                 problems.append((field, "contains whitespace or a control character (a stray newline or space "
                                         "from a vault or a copy and paste?); the value is a secret and is not shown"))
             elif _CONTROL.search(text):
-                problems.append((field, "contains a line break or another control character (character %d); "
-                                        "FortiOS would read it as the end of a command"
+                problems.append((field, "contains a line break or another control character (character %d), "
+                                        "which no FortiOS value, address or FQDN may hold: FortiOS would read it "
+                                        "as the end of a command"
                                  % ord(_CONTROL.search(text).group(0))))
     port = params.get("port") if "port" in spec else None
     if isinstance(port, int) and not PORT_RANGE[0] <= port <= PORT_RANGE[1]:
