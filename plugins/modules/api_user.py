@@ -80,8 +80,8 @@ options:
         never printed) and the task fails saying that the device key changed and where the key is."
       - "If the run dies with the request in flight, the journal entry stays open and the next run (diagnose
         included) reports the finding C(API_KEY_ROTATION_INCOMPLETE) with the steps for a human."
-      - The task's own token is not sent to this device again in this run once generate-key was sent (lock-out
-        guard: it can only fail from then on).
+      - "The task's own token is not sent to this device again in this run once generate-key was sent (lock-out
+        guard: it can only fail from then on)."
     type: bool
     default: false
   key_file:
