@@ -23,7 +23,7 @@ from ansible.utils.display import Display
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import fleet as logic
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.settings import SETTINGS_SPEC
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import Validation, scrub
-from ansible_collections.fortifleet.auth.plugins.plugin_utils._launcher import FortiFleetAction
+from ansible_collections.fortifleet.auth.plugins.plugin_utils._launcher import FortiFleetAction, prepare_process
 
 display = Display()
 
@@ -64,12 +64,20 @@ class ActionModule(FortiFleetAction):
         connection_args = dict((k, v) for k, v in self._task.args.items() if k not in logic.RUN_OPTIONS)
 
         devices, records, secrets = [], {}, {}
+        prepare_process(connection_args.get("journal_dir") or self._var(task_vars, "fortifleet_journal_dir"))
         for name in names:
             hvars = task_vars["hostvars"][name] if fleet else task_vars
-            connection = self._connection_from(connection_args, hvars, name)
-            device, record, secrets[name] = logic.prepare(name, connection, options["areas"],
-                                                          self._raw_settings(options, hvars, task_vars),
-                                                          check_mode, diff)
+            try:
+                connection = self._connection_from(connection_args, hvars, name)
+                raw_settings = self._raw_settings(options, hvars, task_vars)
+            except Exception as exc:  # pylint: disable=broad-except
+                # One host's broken variable (an undefined template, a bad type) fails that host alone.
+                device, secrets[name] = None, set()
+                record = logic.refused_record(name, None, "input: a variable of %s cannot be read: %s"
+                                              % (name, logic.safe_text(exc)))
+            else:
+                device, record, secrets[name] = logic.prepare(name, connection, options["areas"], raw_settings,
+                                                              check_mode, diff)
             if device is None:
                 records[name] = scrub(record, secrets[name])
                 self._progress(fleet, len(records), len(names), name, records[name])
@@ -81,14 +89,25 @@ class ActionModule(FortiFleetAction):
 
         workers = int(options.get("workers") or context.CLIARGS.get("forks") or 5)
         started = time.time()
+        claims = logic.SerialClaims()
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = dict((pool.submit(logic.run_prepared, d, options), d) for d in devices)
+            futures = dict((pool.submit(logic.run_prepared, d, options, claims), d) for d in devices)
             for future in concurrent.futures.as_completed(futures):
                 device = futures[future]
-                records[device.name] = scrub(future.result(), secrets[device.name] | device.no_log_values)
+                try:
+                    record = future.result()
+                except Exception as exc:  # pylint: disable=broad-except
+                    # Never the whole task for one device: its record so far (writes included) plus the error.
+                    record = logic.crashed_record(device, exc)
+                records[device.name] = scrub(record, secrets[device.name] | device.no_log_values)
                 self._progress(fleet, len(records), len(names), device.name, records[device.name])
 
         result.update(logic.task_result(records, names, fleet, options, time.time() - started))
+        refused = [name for name in names if name not in [d.name for d in devices]]
+        if not fleet and refused:
+            # One host's task (a role): its refused input fails it, as the classic module does. A fleet task
+            # never fails for one device: each has its line and its record.
+            result.update(failed=True, msg="; ".join(records[refused[0]]["errors"]))
         if fleet:
             display.display(result["summary"]["line"])
         return result

@@ -41,11 +41,15 @@ options:
     description:
       - V(add) keeps the existing trusted hosts and adds the missing ones.
       - V(exact) makes the list exactly O(trusthost).
+      - V(replace) is a deprecated alias of V(exact) (a warning says so); it will be removed in 2.0.0.
     type: str
-    choices: [add, exact]
+    choices: [add, exact, replace]
     default: add
   allow_any_trusthost:
-    description: Accept a trusthost network that allows every address.
+    description:
+      - Accept trusthost networks that allow every address.
+      - The check is on the union of the networks, in V(add) mode together with the trusted hosts the api-user
+        already has, so V(0.0.0.0/1) with V(128.0.0.0/1), or V(::/1) with V(8000::/1), count as allow-all too.
     type: bool
     default: false
   accprofile:
@@ -67,11 +71,23 @@ options:
       - The request is never repeated. If its answer is lost, the task fails, says so and explains how to
         recover, because the old key may already be invalid.
       - Always reports C(changed) (rotation is an action, not a state); guard it with C(when).
+      - "Before the request: O(key_file) is proven writable (a test file is created and removed beside it), it must
+        be a regular file or absent, its name and path must fit the filesystem's limits and the filesystem must
+        have free space; then the intent is recorded in the journal (connection option O(journal_dir)). Any
+        failure there stops the task before the key changes."
+      - "After the request: the key is written before anything else. Ctrl-C or SIGTERM wait until it is written.
+        If O(key_file) cannot take it anyway, it goes to C(<journal_dir>/<serial>.api-key.<name>) (mode 0600,
+        never printed) and the task fails saying that the device key changed and where the key is."
+      - "If the run dies with the request in flight, the journal entry stays open and the next run (diagnose
+        included) reports the finding C(API_KEY_ROTATION_INCOMPLETE) with the steps for a human."
+      - "The task's own token is not sent to this device again in this run once generate-key was sent (lock-out
+        guard: it can only fail from then on)."
     type: bool
     default: false
   key_file:
     description:
-      - File to write the new key to (mode 0600, written atomically). Its directory must exist.
+      - File to write the new key to (mode 0600, written atomically and fsync'd). Its directory must exist and it
+        must be a regular file or absent (never a device node, FIFO, directory or a symlink to one).
       - Required with O(regenerate_key) unless O(return_key) is true.
     type: path
   return_key:
@@ -81,7 +97,11 @@ options:
     type: bool
     default: false
   verify_new_key:
-    description: After rotation, check that the device accepts the new key.
+    description:
+      - After rotation, check once that the device accepts the new key.
+      - HTTP 401 fails the task (the key is refused, e.g. trusthost), HTTP 403 fails it naming the admin profile;
+        5xx answers and timeouts only warn that the key could not be verified yet. The key is stored in every
+        case.
     type: bool
     default: true
   admin_password:

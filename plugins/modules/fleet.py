@@ -24,6 +24,18 @@ description:
     recorded and the next area runs. The task itself fails only on invalid task options.
   - After the C(api_access) area rotates a device's key, that device's remaining areas are skipped with a note, because the
     task's token is refused from then on, and every further request would count toward the lock-out.
+  - "Lock-out guard: after one HTTP 401 from a device, or once generate-key was sent for it, the task's token is not
+    sent to that device again in this run: not by another area, another role's task or a retry (markers keyed by
+    the run and a hash of address, port and token, beside the journal directory O(journal_dir)). The device's
+    remaining areas are skipped with a note."
+  - "Per-device isolation: a bad connection variable or setting (a C(fortigate_ca_path) that is not a readable file,
+    C(fortigate_port) outside 1-65535, a token with whitespace, a line break in any value, ...) fails that device
+    alone, before any request, with an error naming the variable and the device; an unexpected error fails that
+    device alone too. The task, every device's line and the report always complete, and every write a device
+    received is in its record (a write whose step failed afterwards is listed as sent, not confirmed)."
+  - "Duplicates: inventory entries that reach the same FortiGate (the same serial, learnt in the preflight) are acted
+    on once, by the first to finish its preflight; the others are reported as reaching the same FortiGate and do
+    nothing."
   - With C(run_once=true) the task runs every host of the play batch at once, in a pool of O(workers) threads on the
     controller, prints one progress line per device as it finishes and a count at the end, and returns every
     device's record in RV(records); register it and set C(fortifleet_result) per host from it for the role

@@ -17,8 +17,24 @@ import os
 
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import client as fortios_client
+from ansible_collections.fortifleet.auth.plugins.module_utils._task import journal
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import INVENTORY_VARS
-from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import module_name, run_task, scrub
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import (
+    install_signal_holder, module_name, run_task, scrub)
+
+# Beside the journal directory (not in it: the journal holds only its entries): the lock-out guard's markers.
+GUARD_DIRECTORY = "lockout-guard"
+
+
+def prepare_process(journal_dir=None):
+    """What every task does first in its worker process: the lock-out guard shared by the run's tasks (markers
+    keyed by the ansible-playbook run), and Ctrl-C/SIGTERM held back during critical sections."""
+    journal_dir = os.path.expanduser(str(journal_dir)) if journal_dir else journal.default_directory()
+    directory = os.path.join(os.path.dirname(os.path.abspath(journal_dir)), GUARD_DIRECTORY)
+    fortios_client.GUARD.configure(directory, fortios_client.run_id())
+    install_signal_holder()
+
 
 EXECUTION_VAR = "fortifleet_execution"
 EXECUTION_ENV = "FORTIFLEET_EXECUTION"
@@ -70,6 +86,7 @@ class FortiFleetAction(ActionBase):
             result.update(self._execute_module(module_name="fortifleet.auth.%s" % module_name(self.LOGIC),
                                                module_args=args, task_vars=task_vars))
             return result
+        prepare_process(args.get("journal_dir"))
         outcome, no_log_values = run_task(self.LOGIC, args, check_mode=self._play_context.check_mode,
                                           diff=self._play_context.diff, label=task_vars.get("inventory_hostname"))
         result.update(outcome)

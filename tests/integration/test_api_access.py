@@ -192,6 +192,7 @@ def run_preflight(emu, tmp_path, extra=()):
     return proc, sorted(f[:-5] for f in os.listdir(tmp_path / "out"))
 
 
+@pytest.mark.lockout_test  # two runs, one failed key attempt per bad device in each (asserted below)
 def test_preflight_reports_bad_devices_and_the_play_goes_on(tmp_path):
     with running_emulator(devices=20, scenario="seeds", port="auto") as emu:
         bad = {d["name"]: d["scenario"] for d in emu.devices()
@@ -209,6 +210,8 @@ def test_preflight_reports_bad_devices_and_the_play_goes_on(tmp_path):
         strict, worked_strict = run_preflight(emu, strict_dir, ["-e", "preflight_fail_on_error=true"])
         assert strict.returncode == 2  # failures reflected in the exit status only when asked
         assert set(worked_strict) == set(worked)  # and the others still went on
+        for name in bad:
+            assert len(failed_key_attempts(emu, name)) == 2  # one per run, never a second one within a run
 
 
 # -- api_user --------------------------------------------------------------------------------

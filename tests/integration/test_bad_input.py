@@ -1,5 +1,6 @@
 """A table of invalid inputs across every module and role. Each fails before any write, with a message
 that names the field; the emulator's audit shows zero writes for the whole run."""
+import json
 import os
 import subprocess
 import sys
@@ -88,7 +89,44 @@ CASES = [
      "verifying_ca"),
     # fleet_report
     ("report-hosts-type", "7.4.4", {"fortifleet.auth.fleet_report": {"hosts": "all"}}, "hosts"),
+    # issue 14: connection variables, secrets, control characters, allow-all in pieces, files that are not files
+    ("conn-ca-path-missing", "7.4.4", {"fortifleet.auth.fortigate_info": {"ca_path": "/nonexistent/ca.pem"}},
+     "ca_path"),
+    ("conn-port-65536", "7.4.4", {"fortifleet.auth.fortigate_info": {"port": 65536}}, "port"),
+    ("conn-timeout-0", "7.4.4", {"fortifleet.auth.fortigate_info": {"timeout": 0}}, "timeout"),
+    ("conn-host-space", "7.4.4", {"fortifleet.auth.fortigate_info": {"host": "fgt 01"}}, "host"),
+    ("conn-token-newline", "7.4.4", {"fortifleet.auth.fortigate_info": {"access_token": "Sekr3tTok3nValue\n"}},
+     "access_token"),
+    ("conn-token-space", "7.4.4", {"fortifleet.auth.fortigate_info": {"access_token": "Sekr3t Tok3nValue"}},
+     "access_token"),
+    ("api-admin-password-newline", "7.6.5", {"fortifleet.auth.api_user": {"name": "a", "vdoms": ["root"],
+                                                                          "admin_password": "AdminPassw0rd!\n"}},
+     "admin_password"),
+    ("api-union-any-v4", "7.4.4", {"fortifleet.auth.api_user": {
+        "name": "a", "trusthost": ["0.0.0.0/1", "128.0.0.0/1"]}}, "trusthost"),
+    ("api-union-any-v6", "7.4.4", {"fortifleet.auth.api_user": {"name": "a", "trusthost": ["::/1", "8000::/1"]}},
+     "trusthost"),
+    ("api-comments-control", "7.4.4", {"fortifleet.auth.api_user": {"name": "a", "comments": "ok\x07bell"}},
+     "comments"),
+    ("api-key-file-device", "7.4.4", {"fortifleet.auth.api_user": {"name": "a", "regenerate_key": True,
+                                                                   "key_file": "/dev/null"}}, "key_file"),
+    ("ftm-server-newline", "7.4.8", {"fortifleet.auth.ftm_push": {"server": "203.0.113.9\nset status disable"}},
+     "server"),
+    ("ems-server-newline", "7.4.4", {"fortifleet.auth.ems_connector": {"name": "ems01",
+                                                                       "server": "10.0.0.5\nset status disable"}},
+     "server"),
+    ("ems-name-nul", "7.4.4", {"fortifleet.auth.ems_connector": {"name": "ems\x00x", "server": "10.0.0.5"}},
+     "name"),
+    ("lic-code-newline", "7.4.4", {"fortifleet.auth.fortitoken_license": {
+        "license_code": "DA8C-0508-1F31-4CF7-C990\n"}}, "license_code"),
+    ("lic-memory-device", "7.4.4", {"fortifleet.auth.fortitoken_license": {"trial": True,
+                                                                           "memory_file": "/dev/null"}},
+     "memory_file"),
+    ("fleet-port-65536", "7.4.4", {"fortifleet.auth.fleet": {"port": 65536, "areas": ["ftm_push"]}}, "port"),
 ]
+# The secret each case carries: never in its message nor anywhere in the output.
+SECRETS = {"conn-token-newline": "Sekr3tTok3nValue", "conn-token-space": "Tok3nValue",
+           "api-admin-password-newline": "AdminPassw0rd!", "lic-code-newline": "DA8C-0508-1F31-4CF7-C990"}
 ROLE_CASES = [
     ("role-ftm-status", "7.4.4", "ftm_push", {"ftm_push_status": "on"}, "ftm_push_status"),
     ("role-api-mode", "7.4.4", "api_access", {"api_access_user": "a", "api_access_trusthost_mode": "merge"},
@@ -138,6 +176,10 @@ def test_every_invalid_input_fails_before_any_write(fleet, tmp_path):
             problems.append("%s: did not fail: %s" % (case, result))
         elif field not in result.get("msg", ""):
             problems.append("%s: message does not name %s: %s" % (case, field, result.get("msg")))
+        if case in SECRETS and SECRETS[case] in json.dumps(result):
+            problems.append("%s: the secret is echoed: %s" % (case, result))
     assert problems == []
-    assert len(CASES) + len(ROLE_CASES) >= 40
+    for case, secret in SECRETS.items():
+        assert secret not in proc.stdout + proc.stderr, case
+    assert len(CASES) + len(ROLE_CASES) >= 71
     assert [r for r in fleet.audit() if r["write"]] == []

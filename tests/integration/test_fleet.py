@@ -172,3 +172,69 @@ def test_fleet_task_takes_each_devices_settings_from_its_inventory_and_shows_a_d
     for name in (names[0], names[3]):
         assert "+++ after: system/ftm-push on %s" % name in proc.stdout  # the diff header names the device
     assert "[4/4]" in proc.stdout and "4 devices: 3 usable" in proc.stdout
+
+
+def test_one_bad_connection_variable_fails_that_device_alone_with_the_report_complete(push4, tmp_path):
+    """Issue 14: a CA file that does not exist, port 65536 and a token with a stray newline each fail their
+    device alone, before any request, naming the variable and the device; the other device is remediated, every
+    device has its line and the report is written."""
+    push4.reset()
+    push4.clear_audit()
+    names = sorted(d["name"] for d in push4.devices())
+    token = push4.secrets(names[2])["inventory_token"]
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(open(push4.inventory).read())
+    (tmp_path / "host_vars").mkdir()
+    (tmp_path / "host_vars" / (names[0] + ".yml")).write_text("fortigate_ca_path: /nonexistent/ca.pem\n")
+    (tmp_path / "host_vars" / (names[1] + ".yml")).write_text("fortigate_port: 65536\n")
+    (tmp_path / "host_vars" / (names[2] + ".yml")).write_text("fortigate_access_token: %s\n" % json.dumps(token + "\n"))
+    proc = subprocess.run([PLAYBOOK, "-i", str(inventory), "-f", "4", "fortifleet.auth.remediate_ftm_push",
+                           "-e", "fortifleet_report_dir=%s" % (tmp_path / "r")],
+                          capture_output=True, text=True, env=ansible_env(), timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "[4/4]" in proc.stdout
+    devices = dict((d["name"], d) for d in load(tmp_path / "r")["devices"])
+    for name, variable in ((names[0], "fortigate_ca_path"), (names[1], "fortigate_port"),
+                           (names[2], "fortigate_access_token")):
+        assert devices[name]["status"] == "error", devices[name]
+        assert variable in devices[name]["errors"][0] and name in devices[name]["errors"][0], devices[name]
+        assert [r for r in push4.audit() if r["device"] == name] == []  # refused before any request
+    assert token not in proc.stdout + proc.stderr
+    assert devices[names[3]]["status"] == "fixed"
+    ET.parse(str(tmp_path / "r" / "junit.xml"))
+
+
+def test_two_inventory_entries_of_one_device_act_once(push4, tmp_path):
+    """Issue 14: two entries reaching the same FortiGate (same serial): one acts, the other is reported as its
+    duplicate; one generate-key, never a second one that kills the first key."""
+    push4.reset()
+    push4.clear_audit()
+    name = sorted(d["name"] for d in push4.devices())[0]
+    inventory = yaml_load(push4.inventory)
+    hosts = inventory["all"]["children"]["fortigates"]["hosts"] if "children" in inventory["all"] \
+        else inventory["all"]["hosts"]
+    hosts["alias-of-" + name] = dict(hosts[name])
+    path = tmp_path / "inventory.yml"
+    path.write_text(json.dumps(inventory))
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    proc = subprocess.run([PLAYBOOK, "-i", str(path), "-f", "4", "--limit", "%s,alias-of-%s" % (name, name),
+                           "fortifleet.auth.remediate_api_access", "-e", "fortifleet_report_dir=%s" % (tmp_path / "r"),
+                           "-e", json.dumps({"api_access_user": "fortifleet-automation", "api_access_rotate_key": True,
+                                             "api_access_key_dir": str(keys)})],
+                          capture_output=True, text=True, env=ansible_env(), timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert len([r for r in push4.audit() if "generate-key" in r["path"]]) == 1
+    written = sorted(os.listdir(keys))
+    assert len(written) == 1
+    assert (keys / written[0]).read_text().strip() == push4.secrets(name)["api_key"]
+    assert "ROLLBACK INCOMPLETE" not in proc.stdout
+    assert "reaches the same FortiGate" in proc.stdout or "reaches the same FortiGate" in (
+        tmp_path / "r" / "report.md").read_text() or any(
+        "reaches the same FortiGate" in n for d in load(tmp_path / "r")["devices"] for n in d.get("errors", []))
+
+
+def yaml_load(path):
+    import yaml
+    with open(path) as handle:
+        return yaml.safe_load(handle)

@@ -18,6 +18,7 @@ __metaclass__ = type
 
 import copy
 import json
+import re
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 
@@ -132,6 +133,24 @@ def read_table(client, spec, params=None):
     return [normalise(row) for row in (results or []) if isinstance(row, dict)]
 
 
+_CONTROL = re.compile(u"[\x00-\x1f\x7f]")
+
+
+def refuse_control_characters(value, field=""):
+    """The last line of defence for every config write: a line break in a value is a second CLI command on the
+    device and a NUL cuts the value, so no string with a control character is ever sent. Raises InputError naming
+    the field (never quoting the value: it may be a secret)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            refuse_control_characters(item, "%s.%s" % (field, key) if field else str(key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            refuse_control_characters(item, "%s[%d]" % (field, index))
+    elif isinstance(value, str) and _CONTROL.search(value):
+        raise err.InputError(field or "value", "contains a line break or another control character, which is "
+                                               "never sent to a FortiGate")
+
+
 def plan(spec, current, desired):
     """What an ensure would do: operation ('create'/'update'/None) and the keys it writes."""
     if current is None:
@@ -154,6 +173,7 @@ def ensure_present(client, spec, desired, check_mode, mkey=None, diff=False, cre
     when ``diff`` is true, the Ansible diff.
     """
     desired = normalise(copy.deepcopy(desired))
+    refuse_control_characters(desired)
     if not spec.singleton and mkey is None:
         mkey = desired.get(spec.mkey)
     current = read(client, spec, mkey)

@@ -43,6 +43,17 @@ def define(finding_id, severity, area, summary, remediation, auto_fix=False):
     }
 
 
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def fill(text, values):
+    """``text`` with each ``{name}`` of ``values`` replaced by its value; anything else, device data included
+    (a certificate named ``Cert{0}``), is left as it is. Never str.format on text that may hold device strings."""
+    if not values:
+        return text
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text)
+
+
 def finding(finding_id, detail="", **values):
     """Build a finding from its definition; ``values`` fill {placeholders} in the texts."""
     spec = CATALOGUE[finding_id]
@@ -50,9 +61,9 @@ def finding(finding_id, detail="", **values):
         "id": finding_id,
         "severity": spec["severity"],
         "area": spec["area"],
-        "summary": spec["summary"].format(**values),
-        "detail": detail.format(**values) if values else detail,
-        "remediation": spec["remediation"].format(**values),
+        "summary": fill(spec["summary"], values),
+        "detail": fill(detail, values),
+        "remediation": fill(spec["remediation"], values),
         "auto_fix": spec["auto_fix"],
     }
 
@@ -63,3 +74,12 @@ def worst(findings):
         if any(f["severity"] == severity for f in findings):
             return severity
     return None
+
+
+# Findings of the collection's own transactions (the journal, _task/journal.py), whatever the diagnosis.
+define("API_KEY_ROTATION_INCOMPLETE", "critical", "api_access",
+       "A key rotation of api-user '{user}' did not complete: the device's key may have changed",
+       "Find the working key: try {places} (0600 files on the controller). If none works, regenerate the key of "
+       "'{user}' with another administrator (GUI System > Administrators, or CLI: execute api-user generate-key "
+       "{user}) and store it where automation reads it. Then remove the journal entry {journal}. A run that "
+       "rotates the key again (api_access_rotate_key) also completes it.")

@@ -24,6 +24,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._ems import area_r
 from ansible_collections.fortifleet.auth.plugins.module_utils._ems import ems_connector
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.steps import AreaFailed
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.client import writes_reported_to
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import area_run as fortitoken_run
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken_license
@@ -31,6 +32,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import
 from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import area_run as ftm_push_run
 from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import ftm_push
 from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.journal import Journal
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import TaskContext, module_name, run_task
 
 USABLE_STATES = ["ok", "forbidden"]
@@ -64,6 +66,9 @@ class Device(object):
         self.no_log_values = set()
         self.key_rotated = False
         self.requests = {"sent": 0, "retried": 0}
+        self.area = "preflight"
+        self.writes = []  # every write request sent to this device, by area (see finish)
+        self.failed_areas = set()
         self._base = TaskContext(params, check_mode=check_mode, diff=diff, label=name)
 
     def client(self):
@@ -100,6 +105,7 @@ class Device(object):
         self.record["notes"].append("%s: %s" % (self.name, message))
 
     def error(self, area, message):
+        self.failed_areas.add(area)
         self.record["errors"].append("%s: %s" % (area, message))
 
     def human_notes(self, findings, area=None):
@@ -107,7 +113,30 @@ class Device(object):
             if not f.get("auto_fix") and (area is None or f.get("area") == area):
                 self.note("%s: %s -> %s" % (f.get("id"), f.get("summary"), f.get("remediation")))
 
+    def wrote(self, write):
+        self.writes.append(dict(write, area=self.area))
+
+    def token_refused(self):
+        """Why this device's token must not be sent again in this run (a 401, a rotated key), or None."""
+        client = self._base.used_client
+        return client.token_refused() if client is not None else None
+
+    def _unrecorded_writes(self):
+        """Writes of a failed area that its record does not show (the step failed after writing): the report lists
+        them too, as sent and not confirmed. A write the device refused outright changed nothing."""
+        recorded = set(c.get("object") for c in self.record["changes"])
+        for write in self.writes:
+            obj = write["object"]
+            if write["area"] not in self.failed_areas or obj in recorded or obj.replace("monitor ", "", 1) in recorded:
+                continue
+            recorded.add(obj)
+            self.record["changes"].append({
+                "area": areas.of_role(write["area"]) if write["area"] in areas.ROLES else write["area"],
+                "object": obj, "changed_keys": [], "request": "%s %s" % (write["method"], obj),
+                "check_mode": self.check_mode, "unconfirmed": True})
+
     def finish(self):
+        self._unrecorded_writes()
         client = self._base.used_client
         if client is not None:
             self.requests["sent"] += client.requests_sent
@@ -132,12 +161,42 @@ def preflight(device, usable_states, subsets=None):
         "requests": info.get("requests") or {},
     }
     device.record["findings"].extend(info.get("findings") or [])
+    device.record["findings"].extend(unfinished_transactions(device))
     return access in usable_states
 
 
-def run_device(device, roles, run_preflight=True, usable_states=None, preflight_subsets=None):
+def unfinished_transactions(device):
+    """Findings for the device's open key-rotation journal entry (any run, diagnose included, reports it)."""
+    serial = device.record["preflight"].get("serial")
+    if not serial:
+        return []
+    journal = Journal(device.params.get("journal_dir"))
+    entry = api_user.open_rotation(journal, serial)
+    return [api_user.rotation_finding(entry, journal)] if entry is not None else []
+
+
+def _duplicate(device, claims):
+    """True when another inventory entry of this run already acts on the same FortiGate (same serial)."""
+    if claims is None:
+        return False
+    owner = claims.claim(device.record["preflight"].get("serial"), device.name)
+    if owner == device.name:
+        return False
+    device.record["duplicate_of"] = owner
+    device.note("reaches the same FortiGate (serial %s) as %s, which acts on it in this run: nothing was done "
+                "through this entry. Remove one of the two inventory entries."
+                % (device.record["preflight"].get("serial"), owner))
+    return True
+
+
+def run_device(device, roles, run_preflight=True, usable_states=None, preflight_subsets=None, claims=None):
     """Preflight, then each area (by role name); a failed area is recorded and the next one runs. Returns the
     record."""
+    with writes_reported_to(device.wrote):
+        return _run_device(device, roles, run_preflight, usable_states, preflight_subsets, claims)
+
+
+def _run_device(device, roles, run_preflight, usable_states, preflight_subsets, claims):
     started = time.time()
     try:
         if run_preflight and not preflight(device, usable_states or USABLE_STATES, preflight_subsets):
@@ -145,7 +204,19 @@ def run_device(device, roles, run_preflight=True, usable_states=None, preflight_
             # An interrupted re-import of this device: what to restore by hand, from the journal.
             device.record["findings"].extend(interrupted.offline_findings(device.params, device.name))
             return device.finish()
+        if roles and _duplicate(device, claims):
+            device.record["skipped_areas"] = list(roles)
+            return device.finish()
         for index, role in enumerate(roles):
+            device.area = role
+            refused = device.token_refused()
+            if refused:
+                # fortios-api.md §7: after one failed key attempt (or a rotated key) the token can only fail again,
+                # and three failures in 60 s lock the controller out. The rest of this device waits for a new key.
+                device.record["skipped_areas"] = list(roles[index:])
+                device.note("the task's token %s, so %s did not run: put the working key into the inventory and run "
+                            "again." % (refused, ", ".join(roles[index:])))
+                break
             try:
                 remaining = AREA_RUNNERS[role](device, device.settings)
             except (AreaFailed, err.FortiFleetError) as exc:

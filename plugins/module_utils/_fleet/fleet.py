@@ -16,7 +16,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import sys
+import threading
 import time
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import areas
@@ -63,7 +65,64 @@ def secret_values(get, names):
     return values
 
 
+_CONTROL = re.compile(u"[\x00-\x1f\x7f]")
+
+
+def safe_text(exc):
+    """An exception's text on one line, for a device's record."""
+    return _CONTROL.sub(" ", "%s: %s" % (type(exc).__name__, exc)).strip()
+
+
+def refused_record(name, address, message):
+    """The record of a device refused before any request."""
+    record = dev.new_record(address, preflight={"access": "error"})
+    record["errors"].append(message)
+    return record
+
+
+def crashed_record(device, exc):
+    """A device whose run raised what it should not have: what it recorded so far, its writes, and the error."""
+    device.error(device.area, "internal error, please report it: %s" % safe_text(exc))
+    try:
+        return device.finish()
+    except Exception:  # pylint: disable=broad-except
+        return device.record
+
+
+def _name_variables(message, name):
+    """Each option named in a validation message, with the inventory variable it comes from and the device."""
+    for option, var in INVENTORY_VARS.items():
+        message = message.replace("'%s'" % option, "'%s' (inventory variable %s of %s)" % (option, var, name))
+    return message.replace("'host'", "'host' (ansible_host of %s)" % name)
+
+
+class SerialClaims(object):
+    """Which inventory entry acts on which device (by the serial the preflight learnt), for one fleet run: two
+    entries that reach the same FortiGate must not both rotate its key or re-import its tokens."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._owner = {}
+
+    def claim(self, serial, name):
+        """The entry that owns ``serial``: ``name`` if it is the first to claim it."""
+        if not serial:
+            return name
+        with self._lock:
+            return self._owner.setdefault(serial, name)
+
+
 def prepare(name, connection, roles, raw_settings, check_mode=False, diff=False):
+    try:
+        return _prepare(name, connection, roles, raw_settings, check_mode, diff)
+    except Exception as exc:  # pylint: disable=broad-except
+        secrets = secret_values(raw_settings.get, SECRET_SETTINGS) | secret_values(connection.get, [
+            k for k, v in ARGUMENT_SPEC.items() if v.get("no_log")])
+        return None, refused_record(name, connection.get("host"), "input: %s cannot be prepared: %s"
+                                    % (name, safe_text(exc))), secrets
+
+
+def _prepare(name, connection, roles, raw_settings, check_mode=False, diff=False):
     """A ready Device for ``name``, or its record when its input is refused before any request.
 
     Returns (device or None, record, no_log values). ``connection`` holds the device's connection options,
@@ -72,7 +131,7 @@ def prepare(name, connection, roles, raw_settings, check_mode=False, diff=False)
     secrets = validation.no_log_values | secret_values(raw_settings.get, SECRET_SETTINGS)
     record = dev.new_record(connection.get("host"), preflight={"access": "error"})
     if validation.error:
-        record["errors"].append("input: %s" % validation.error)
+        record["errors"].append("input: %s" % _name_variables(validation.error, name))
         return None, record, secrets
     params = validation.params
     if not params.get("host"):
@@ -81,15 +140,15 @@ def prepare(name, connection, roles, raw_settings, check_mode=False, diff=False)
     try:
         settings = device_settings(raw_settings, params["areas"], params.get("api_user"))
     except err.FortiFleetError as exc:
-        record["errors"].append("input: %s" % exc)
+        record["errors"].append("input: %s (a variable of %s)" % (exc, name))
         return None, record, secrets
     return dev.Device(name, params, settings, check_mode, diff), record, secrets
 
 
-def run_prepared(device, params):
-    """One device's whole run with the run options of ``params``."""
+def run_prepared(device, params, claims=None):
+    """One device's whole run with the run options of ``params``; ``claims`` shared by the devices of a run."""
     return dev.run_device(device, params["areas"], params["preflight"], params["usable_states"],
-                          params["preflight_subsets"])
+                          params["preflight_subsets"], claims=claims)
 
 
 def task_result(records, names, fleet, options, seconds):
@@ -125,7 +184,10 @@ def run(ctx):
     name = ctx.label or params.get("host")
     device, record, secrets = prepare(name, connection, params["areas"], params["settings"], ctx.check_mode, ctx.diff)
     if device is not None:
-        record = run_prepared(device, params)
+        try:
+            record = run_prepared(device, params)
+        except Exception as exc:  # pylint: disable=broad-except
+            record = crashed_record(device, exc)
         secrets |= device.no_log_values
     out = task_result({name: scrub(record, secrets)}, [name], False, params, time.time() - started)
     for warning in out.pop("warnings", []):

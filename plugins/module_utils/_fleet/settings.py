@@ -232,7 +232,7 @@ ROLE_SETTINGS = dict(
             api_access_trusthost_mode=dict(
                 type="str", choices=list(TRUSTHOST_MODES), default="add",
                 description="C(add) keeps existing trusted hosts and adds missing ones; C(exact) replaces the "
-                            "list."),
+                            "list. C(replace) is a deprecated alias of C(exact) (a warning says so)."),
             api_access_allow_any_trusthost=dict(
                 type="bool", default=False,
                 description="Accept 0.0.0.0/0 or ::/0 in the trusthost list."),

@@ -26,6 +26,9 @@ def progress_line(name, record):
     if record["changes"]:
         verb = "would change" if any(c.get("check_mode") for c in record["changes"]) else "changed"
         text += "; %s: %s" % (verb, ", ".join(sorted(set(c["area"] for c in record["changes"]))))
+    if record.get("duplicate_of"):
+        text += "; reaches the same FortiGate (serial %s) as %s: nothing done through this entry" % (
+            pre.get("serial"), record["duplicate_of"])
     if record["errors"]:
         text += "; errors: %s" % " | ".join(record["errors"])
     return text

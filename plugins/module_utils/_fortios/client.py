@@ -22,8 +22,11 @@ __metaclass__ = type
 
 import contextlib
 import copy
+import hashlib
 import json
+import os
 import random
+import threading
 import time
 import traceback
 
@@ -64,6 +67,111 @@ ERROR_CODE_HINTS = {
     -651: "The device rejected the value, or this FortiOS version has no such field.",
     -8102: "FortiOS 7.6.5+ asks for the administrator password for this change: give 'admin_password'.",
 }
+
+
+class LockoutGuard(object):
+    """The credentials (device address + token) this run must not send again.
+
+    A device answers a wrong token and an untrusted source with the same 401, and three failed key attempts in
+    60 s lock the source out (fortios-api.md §7). So after one 401 the run sends nothing more with that token to
+    that device: not another step, area, role or retry. A token whose api-user's key was regenerated is retired
+    the same way before generate-key is sent: it can only fail from then on.
+
+    Kept in memory for the threads of one process (a fleet run), and, once ``configure``d with a private
+    directory and the run's id, as marker files (a hash of address, port and token: no secret), so the next
+    tasks of the same ansible-playbook run, each in its own worker process, see it too."""
+
+    MAX_AGE = 24 * 3600  # markers of older runs are removed
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._refused = {}
+        self.directory = None
+        self.run_id = None
+
+    def configure(self, directory, run_id):
+        """Persist markers under ``directory`` (created 0700) for the run ``run_id``; None turns it off."""
+        self.directory, self.run_id = None, None
+        if not directory or not run_id:
+            return
+        try:
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o700)
+            now = time.time()
+            for name in os.listdir(directory):
+                path = os.path.join(directory, name)
+                if now - os.path.getmtime(path) > self.MAX_AGE:
+                    os.unlink(path)
+        except OSError:
+            return  # without a usable directory the guard still holds within this process
+        self.directory, self.run_id = directory, str(run_id)
+
+    def reset(self):
+        with self._lock:
+            self._refused.clear()
+
+    @staticmethod
+    def key(host, port, token):
+        raw = "%s\n%s\n%s" % (host, port, token or "")
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+    def _marker(self, key):
+        return os.path.join(self.directory, "%s.%s" % (self.run_id, key))
+
+    def refused(self, key):
+        """Why this credential must not be sent again in this run, or None."""
+        with self._lock:
+            reason = self._refused.get(key)
+        if reason is None and self.directory:
+            try:
+                with open(self._marker(key)) as handle:
+                    reason = handle.read().strip() or "refused earlier in this run"
+            except (OSError, IOError):
+                return None
+            with self._lock:
+                self._refused[key] = reason
+        return reason
+
+    def refuse(self, key, reason):
+        with self._lock:
+            self._refused.setdefault(key, reason)
+        if self.directory:
+            try:
+                fd = os.open(self._marker(key), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(reason + "\n")
+            except OSError:
+                pass  # the in-memory guard still holds for this process
+
+
+GUARD = LockoutGuard()
+
+# Per thread: a callable told of every write request a client of this thread sends (a fleet device records them all,
+# so the report lists every write even when a step fails after it).
+_WRITE_LOG = threading.local()
+
+
+@contextlib.contextmanager
+def writes_reported_to(callback):
+    """Within the block, every write request (any client made in this thread) is passed to ``callback(write)``."""
+    previous = getattr(_WRITE_LOG, "callback", None)
+    _WRITE_LOG.callback = callback
+    try:
+        yield
+    finally:
+        _WRITE_LOG.callback = previous
+
+
+def run_id():
+    """An id of the ansible-playbook run this process belongs to: its parent's pid and start time (Ansible runs
+    each task in a worker process forked by the one ansible-playbook process)."""
+    parent = os.getppid()
+    try:
+        with open("/proc/%d/stat" % parent) as handle:
+            started = handle.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IOError, IndexError):
+        started = "0"
+    return "%d-%s" % (parent, started)
 
 
 class Response(object):
@@ -121,6 +229,8 @@ class FortiOSClient(object):
         if access_token:
             self.session.headers["Authorization"] = "Bearer %s" % access_token
         self.has_token = bool(access_token)
+        self.guard = GUARD
+        self._guard_key = LockoutGuard.key(host, self.port, access_token)
         # Kept from every answer (fortios-api.md §6: version, build and serial are in every envelope).
         self.device = {}
         self.requests_sent = 0
@@ -205,6 +315,25 @@ class FortiOSClient(object):
             return self.admin_password_headers()
         return None
 
+    def retire_token(self, why):
+        """Never send this client's token to this device again in this run (its key is being regenerated)."""
+        self.guard.refuse(self._guard_key, why)
+
+    def token_refused(self):
+        """Why this client's token must not be sent again in this run (a 401, a rotated key), or None."""
+        return self.guard.refused(self._guard_key)
+
+    def _check_guard(self, ctx):
+        reason = self.guard.refused(self._guard_key)
+        if reason is not None:
+            error = err.TokenRejectedError(
+                detail="not sent: this token %s" % reason,
+                hint="Three failed key attempts in 60 s lock this controller out (HTTP 429), so after one the run "
+                     "sends nothing more with that token to this device. Fix the token (or put the rotated key "
+                     "into the inventory) and run again.", **_kw(ctx))
+            error.guarded = True
+            raise error
+
     # -- core -------------------------------------------------------------
     def url(self, api, path, mkey=None):
         url = "%s/%s/%s" % (self.base_url, api, path.strip("/"))
@@ -237,9 +366,13 @@ class FortiOSClient(object):
         url = self.url(api, path, mkey)
         attempts = 1 + (self.retries if idempotent else 0)
         for attempt in range(attempts):
+            self._check_guard(ctx)
             try:
                 return self._send_once(method, url, query, body, headers, ctx)
             except err.FortiOSError as exc:
+                if isinstance(exc, err.TokenRejectedError):
+                    self.guard.refuse(self._guard_key, "was refused by %s with HTTP 401 earlier in this run"
+                                      % self.label)
                 if not (exc.transient and attempt + 1 < attempts):
                     if not idempotent and getattr(exc, "maybe_applied", False):
                         raise self._ambiguous(exc, ctx)
@@ -250,12 +383,36 @@ class FortiOSClient(object):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send_once(self, method, url, query, body, headers, ctx):
+        if method == "GET" or getattr(_WRITE_LOG, "callback", None) is None:
+            return self._send(method, url, query, body, headers, ctx)
+        outcome = "unknown"
+        try:
+            answer = self._send(method, url, query, body, headers, ctx)
+            outcome = "applied"
+            return answer
+        except err.FortiOSError as exc:
+            # A clear refusal changed nothing; a lost answer may have.
+            outcome = "unknown" if getattr(exc, "maybe_applied", False) else None
+            raise
+        finally:
+            if outcome:
+                _WRITE_LOG.callback({"method": method, "object": ctx["obj"], "outcome": outcome})
+
+    def _send(self, method, url, query, body, headers, ctx):
         self.requests_sent += 1
         try:
             resp = self.session.request(method, url, params=query, json=body, headers=headers,
                                         timeout=self.timeout, verify=self.verify)
             text = resp.text
         except rexc.SSLError as exc:
+            cause = _root_cause(exc)
+            if any(mark in cause.lower() for mark in ("eof occurred", "unexpected_eof", "unexpected eof",
+                                                      "connection reset", "bad record mac")):
+                # Not a certificate problem: the connection was cut, possibly after the request was sent (a reused
+                # keep-alive connection), so a non-idempotent action may have run.
+                raise _maybe_applied(err.UnreachableError(
+                    detail="the connection to %s:%d was cut (%s)" % (self.host, self.port, cause),
+                    hint=_UNREACHABLE_HINT, **_kw(ctx)))
             raise self._tls_error(exc, ctx)
         except rexc.ConnectTimeout:
             raise err.UnreachableError(

@@ -26,6 +26,12 @@ except ImportError:  # pragma: no cover - reported to the user as a missing libr
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.errors import FortiFleetError, InputError
 
+# How a trusthost list is applied, defined once (api_user, the api_access role, the fleet's settings):
+# add keeps the api-user's trusted hosts and adds the missing ones; exact makes the list exactly the given one.
+TRUSTHOST_MODES = ("add", "exact")
+# Older words still accepted, with a deprecation warning.
+TRUSTHOST_MODE_ALIASES = {"replace": "exact"}
+
 IPV4_ANY = "0.0.0.0 0.0.0.0"
 IPV6_ANY = "::/0"
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -67,6 +73,18 @@ def _valid_v4_mask(mask):
 
 def is_any(network):
     return network.prefixlen == 0
+
+
+def allows_everything(networks):
+    """The networks of one family that together cover every address (``0.0.0.0/1`` + ``128.0.0.0/1``,
+    ``::/1`` + ``8000::/1``), as an IPNetwork of prefix 0 per family; empty when none does. An allow-all made of
+    pieces is the same exposure as ``0.0.0.0/0``."""
+    _require()
+    out = []
+    for version in (4, 6):
+        merged = netaddr.cidr_merge([n for n in networks if n.version == version])
+        out.extend(n for n in merged if n.prefixlen == 0)
+    return out
 
 
 def fortios_ipv4(network):

@@ -124,6 +124,9 @@ def _short_list(names, most=8):
 
 
 def change_text(change):
+    if change.get("request") and not change.get("changed_keys"):
+        # A write whose step failed afterwards: sent, outcome unconfirmed.
+        return "%s: %s (sent, not confirmed)" % (change.get("area"), change["request"])
     return "%s: %s" % (change.get("area"), ", ".join(str(k) for k in change.get("changed_keys") or []))
 
 

@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import json
 import os
+import re
 from xml.sax.saxutils import escape as xml_escape
 
 try:
@@ -25,8 +26,30 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._report.model impo
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.files import atomic_write
 
 
+# Characters XML 1.0 cannot hold at all (not even as references): C0 controls but tab/LF/CR, and U+FFFE/U+FFFF.
+# Device data (a hostname, a cli_error) may contain them; junit.xml must stay well-formed XML.
+_XML_INVALID = re.compile(u"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# In Markdown and HTML every control character (line breaks included) is shown as a visible mark.
+_CONTROL = re.compile(u"[\x00-\x1f\x7f]")
+
+
+def clean(text):
+    """``text`` without control characters: each becomes U+FFFD, so the reader sees that something was there."""
+    return _CONTROL.sub(u"\ufffd", str(text if text is not None else ""))
+
+
+def _x(text, entities=None):
+    """XML-escaped text with the characters XML cannot hold replaced."""
+    return xml_escape(_XML_INVALID.sub(u"\ufffd", str(text if text is not None else "")), entities or {})
+
+
+def _xa(text):
+    """An XML attribute value."""
+    return _x(clean(text), {'"': "&quot;"})
+
+
 def _md(text):
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+    return clean(str(text if text is not None else "").replace("\n", " ")).replace("|", "\\|")
 
 
 def render_markdown(report):
@@ -79,7 +102,7 @@ td.s-drift{background:#fff6cc}td.s-fixed{background:#dff5dd}td.s-ok{background:#
 
 
 def _e(value):
-    return html_escape(str(value if value is not None else ""), quote=True)
+    return html_escape(clean(value), quote=True)
 
 
 def _html_row(d):
@@ -123,13 +146,12 @@ def render_junit(report):
                 failures += 1
                 text = "\n".join("%s: %s" % (f["id"], f.get("summary", "")) for f in critical)
                 body = "<failure message=\"%s\" type=\"%s\">%s</failure>" % (
-                    xml_escape(critical[0]["id"], {'"': "&quot;"}), xml_escape(critical[0]["id"], {'"': "&quot;"}),
-                    xml_escape(text))
+                    _xa(critical[0]["id"]), _xa(critical[0]["id"]), _x(text))
             cases.append("<testcase classname=\"fortifleet.%s\" name=\"%s\">%s</testcase>" % (
-                xml_escape(area), xml_escape(name, {'"': "&quot;"}), body))
+                _xa(area), _xa(name), body))
     return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"fortifleet.auth %s\" tests=\"%d\" "
             "failures=\"%d\" errors=\"0\">%s</testsuite></testsuites>\n" % (
-                xml_escape(report["run"]["name"], {'"': "&quot;"}), len(cases), failures, "".join(cases)))
+                _xa(report["run"]["name"]), len(cases), failures, "".join(cases)))
 
 
 RENDERERS = {

@@ -16,12 +16,27 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+import json
+import os
+import re
+import signal
+import threading
+
+try:
+    from urllib.parse import quote, quote_plus
+except ImportError:  # pragma: no cover - Python 2 is not supported
+    from urllib import quote, quote_plus
+
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.client import client_from_params
+from ansible_collections.fortifleet.auth.plugins.module_utils._task import files
 
+PLAIN_HTTP_WARNING = ("use_ssl is false for %s: the API token travels in clear text over HTTP and anyone on the "
+                      "path can read it. Use HTTPS (use_ssl: true) with ca_path.")
 INSECURE_WARNING = ("validate_certs is false for %s: the device certificate is not checked, so anyone on the "
                     "path can read the API token. Give ca_path instead.")
 
@@ -63,6 +78,8 @@ class TaskContext(object):
                                      "or the inventory name is used.")
             if not p.get("validate_certs", True) and p.get("use_ssl", True):
                 self.warn(INSECURE_WARNING % self.label)
+            if not p.get("use_ssl", True) and p.get("access_token"):
+                self.warn(PLAIN_HTTP_WARNING % self.label)
             self._client = client_from_params(p, self.label)
         return self._client
 
@@ -75,6 +92,81 @@ def _warning_text(warning):
         if "option" in warning and "alias" in warning:
             return "Both option %s and its alias %s are set." % (warning["option"], warning["alias"])
     return str(warning)
+
+
+# Characters refused in every string a task takes: FortiOS's CLI reads a line break as the end of a command
+# (a newline in a value is a second command) and a NUL ends the value early.
+_CONTROL = re.compile(u"[\x00-\x1f\x7f]")
+_WHITESPACE = re.compile(r"\s")
+# Options naming a file the collection writes: a regular file or nothing there yet, never a device node, FIFO,
+# directory or a symlink to one (the atomic rename would replace it with a regular file).
+WRITTEN_FILE_OPTIONS = ("key_file", "memory_file")
+# no_log options whose values are lists of strings to hide, not secrets sent anywhere.
+_NOT_SENT_SECRETS = ("redact",)
+PORT_RANGE = (1, 65535)
+
+
+def _strings(value):
+    """(suffix, text) of every string in an option's value (a list's elements, a dict's values)."""
+    if isinstance(value, str):
+        yield "", value
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            for suffix, text in _strings(item):
+                yield "[%d]%s" % (index, suffix), text
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            for suffix, text in _strings(item):
+                yield "[%s]%s" % (key, suffix), text
+
+
+def value_problems(spec, params):
+    """What the argument spec cannot say, for every module alike: (option, reason) pairs. Reasons never quote a
+    secret's value."""
+    problems = []
+    for name, option in spec.items():
+        value = params.get(name)
+        if value is None or option.get("type") == "dict" or name in _NOT_SENT_SECRETS:
+            continue  # dicts (the fleet's settings) are checked by their own spec; redact lists are never sent
+        secret = option.get("no_log") and name not in _NOT_SENT_SECRETS
+        for suffix, text in _strings(value):
+            field = name + suffix
+            if secret and _WHITESPACE.search(text):
+                problems.append((field, "contains whitespace or a control character (a stray newline or space "
+                                        "from a vault or a copy and paste?); the value is a secret and is not shown"))
+            elif _CONTROL.search(text):
+                problems.append((field, "contains a line break or another control character (character %d), "
+                                        "which no FortiOS value, address or FQDN may hold: FortiOS would read it "
+                                        "as the end of a command"
+                                 % ord(_CONTROL.search(text).group(0))))
+    port = params.get("port") if "port" in spec else None
+    if isinstance(port, int) and not PORT_RANGE[0] <= port <= PORT_RANGE[1]:
+        problems.append(("port", "%d is not a TCP port (1-65535)" % port))
+    for name in ("timeout",):
+        if name in spec and isinstance(params.get(name), int) and params[name] <= 0:
+            problems.append((name, "must be at least 1 second"))
+    if "retries" in spec and isinstance(params.get("retries"), int) and params["retries"] < 0:
+        problems.append(("retries", "cannot be negative"))
+    host = params.get("host") if "host" in spec else None
+    if isinstance(host, str) and _WHITESPACE.search(host):
+        problems.append(("host", "contains whitespace"))
+    ca_path = params.get("ca_path") if "ca_path" in spec else None
+    if ca_path and not _CONTROL.search(ca_path):
+        if not os.path.isfile(ca_path):
+            problems.append(("ca_path", "%s is not a file (missing, or a directory)" % ca_path))
+        elif not os.access(ca_path, os.R_OK):
+            problems.append(("ca_path", "%s cannot be read" % ca_path))
+    for name in WRITTEN_FILE_OPTIONS:
+        path = params.get(name) if name in spec else None
+        if path and not _CONTROL.search(path):
+            reason = files.not_a_regular_file(path)
+            if reason:
+                problems.append((name, reason))
+    return problems
+
+
+def problems_text(problems):
+    return "; ".join("Invalid value for '%s': %s." % (field, reason) for field, reason in problems)
 
 
 class Validation(object):
@@ -93,8 +185,15 @@ class Validation(object):
         self.params = result.validated_parameters
         self.warnings = [_warning_text(w) for w in result._warnings]
         self.error = None
-        if result.error_messages:
-            self.error = "Invalid input for fortifleet.auth.%s: %s" % (self.module, "; ".join(result.error_messages))
+        messages = list(result.error_messages)
+        if not messages:
+            spec = logic.ARGUMENT_SPEC if only is None else dict(
+                (k, v) for k, v in logic.ARGUMENT_SPEC.items() if k in only)
+            problems = value_problems(spec, self.params)
+            if problems:
+                messages.append(problems_text(problems))
+        if messages:
+            self.error = "Invalid input for fortifleet.auth.%s: %s" % (self.module, "; ".join(messages))
 
     def failed_result(self):
         return {"failed": True, "changed": False, "error_kind": "invalid_input", "msg": self.error}
@@ -129,9 +228,25 @@ def run_task(logic, args, check_mode=False, diff=False, label=None, client=None)
     return execute(logic.run, ctx), validation.no_log_values
 
 
+def escaped_forms(secret):
+    """The ways a secret can appear once some layer has escaped it: repr (an exception message quoting a header),
+    JSON (a serialised body), URL-quoted (a query string); each differs from the secret when it holds a quote,
+    a backslash, whitespace or a control character."""
+    text = str(secret)
+    forms = set([text, repr(text)[1:-1], json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1],
+                 quote(text, safe=""), quote_plus(text, safe="")])
+    if len(text.strip()) >= 6:
+        forms.add(text.strip())  # a secret with a stray newline, shown without it
+    return set(f for f in forms if f)
+
+
 def scrub(value, no_log_values):
-    """``value`` without any of the secrets (tokens, passwords, licence codes, new keys)."""
-    return remove_values(value, set(s for s in no_log_values if s))
+    """``value`` without any of the secrets (tokens, passwords, licence codes, new keys), escaped forms included."""
+    secrets = set()
+    for secret in no_log_values:
+        if secret:
+            secrets |= escaped_forms(secret)
+    return remove_values(value, secrets)
 
 
 def run_module(logic):
@@ -139,6 +254,10 @@ def run_module(logic):
     from ansible.module_utils.basic import AnsibleModule
 
     module = AnsibleModule(argument_spec=logic.ARGUMENT_SPEC, supports_check_mode=True, **logic.MODULE_KWARGS)
+    problems = value_problems(logic.ARGUMENT_SPEC, module.params)
+    if problems:
+        module.fail_json(msg="Invalid input for fortifleet.auth.%s: %s" % (module_name(logic), problems_text(problems)),
+                         error_kind="invalid_input", changed=False)
     ctx = TaskContext(module.params, check_mode=module.check_mode, diff=module._diff)
     result = execute(logic.run, ctx)
     for warning in result.pop("warnings", []):
@@ -146,3 +265,96 @@ def run_module(logic):
     if result.pop("failed", False):
         module.fail_json(**result)
     module.exit_json(**result)
+
+
+# -- critical sections ---------------------------------------------------------------------------------------------
+# Some steps produce something that exists only once: generate-key answers with the new key and the old one stops
+# working at once (fortios-api.md §5). If the run dies between that answer and the key file, the key is lost.
+# Ansible's worker process dies on the spot on SIGINT/SIGTERM (it restores the default action and signals itself),
+# so no ``finally`` would run. Inside ``critical()`` the two signals are held back instead, and delivered, to the
+# handler that was there before, when the last critical section of the process ends. Signal handlers can only be
+# set from the main thread: ``install_signal_holder()`` is called there (the action plugins, the classic module);
+# the fleet's device threads then just count their critical sections.
+
+_SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None)) if s is not None)
+
+
+class _State(object):
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.active = 0
+        self.pending = []
+        self.previous = {}
+        self.delivering = False
+
+
+_STATE = _State()
+
+
+def _handler(signum, frame):
+    with _STATE.lock:
+        if _STATE.active and not _STATE.delivering:
+            if signum not in _STATE.pending:
+                _STATE.pending.append(signum)
+            return
+        _STATE.delivering = False
+    previous = _STATE.previous.get(signum, signal.SIG_DFL)
+    if callable(previous):
+        previous(signum, frame)
+    elif previous == signal.SIG_DFL:
+        # The default action (end the process), exactly as if we had never been here.
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+
+def signal_holder_installed():
+    return bool(_STATE.previous)
+
+
+def install_signal_holder():
+    """Put the holding handler in front of the current SIGINT/SIGTERM handlers. Main thread only; else a no-op
+    (returns False)."""
+    if threading.current_thread() is not threading.main_thread():
+        return signal_holder_installed()
+    for signum in _SIGNALS:
+        current = signal.getsignal(signum)
+        if current is not _handler:
+            _STATE.previous[signum] = current
+            signal.signal(signum, _handler)
+    return True
+
+
+def uninstall_signal_holder():
+    """Give the signals back to the handlers that were there before (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum, previous in list(_STATE.previous.items()):
+        if signal.getsignal(signum) is _handler:
+            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+    _STATE.previous.clear()
+
+
+def held_signals():
+    """Signals held back so far (for the caller's journal: the run is being stopped)."""
+    with _STATE.lock:
+        return list(_STATE.pending)
+
+
+@contextlib.contextmanager
+def critical():
+    """A block during which SIGINT/SIGTERM wait. The held-back signal is delivered when the last block ends."""
+    temporary = not signal_holder_installed() and install_signal_holder()
+    with _STATE.lock:
+        _STATE.active += 1
+    try:
+        yield
+    finally:
+        with _STATE.lock:
+            _STATE.active -= 1
+            deliver = _STATE.pending if not _STATE.active else []
+            _STATE.pending = [] if deliver else _STATE.pending
+            _STATE.delivering = bool(deliver)
+        for signum in deliver:
+            os.kill(os.getpid(), signum)  # runs _handler in the main thread, which now passes it on
+        if temporary and not deliver:
+            uninstall_signal_holder()

@@ -1,5 +1,16 @@
-"""Every unit test gets its own FortiToken journal directory (no test writes under ~/.local/state)."""
+"""Unit tests share one process: each test gets an empty lock-out guard and its own journal and state home
+(no test writes under ~/.local/state)."""
 import pytest
+
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import client
+
+
+@pytest.fixture(autouse=True)
+def empty_lockout_guard():
+    client.GUARD.reset()
+    client.GUARD.configure(None, None)
+    yield client.GUARD
+    client.GUARD.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -44,6 +44,7 @@ class MemoryClient(object):
         self.retries_done = 0
         self.admin_password = None
         self.stop_at = None
+        self.retired = []  # why the token was retired (FortiOSClient.retire_token: the lock-out guard)
 
     def _stop(self, when):
         """Interrupt the run here when ``stop_at`` names this request and this moment."""
@@ -74,6 +75,9 @@ class MemoryClient(object):
 
     def admin_headers_if_required(self):
         return None
+
+    def retire_token(self, why):
+        self.retired.append(why)
 
     def get(self, path, mkey=None, scope=None, params=None, api="cmdb"):
         self.requests_sent += 1

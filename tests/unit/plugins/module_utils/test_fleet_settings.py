@@ -110,12 +110,13 @@ def test_settings_spec_is_the_area_roles_options_of_the_table():
 def test_choices_come_from_the_modules_they_feed():
     options = dict((name, option) for entry in _fleet.ROLE_SETTINGS.values()
                    for name, option in entry["options"].items())
+    # One list (networks.TRUSTHOST_MODES) and its deprecated alias, for the module, the role and the fleet alike.
     assert options["api_access_trusthost_mode"]["choices"] == API_USER_SPEC["trusthost_mode"]["choices"] == \
-        ["add", "exact"]
+        ["add", "exact", "replace"]
     assert options["preflight_subsets"]["choices"] == list(SUBSET_ORDER) == \
         ["api_access", "system", "ftm_push", "fortitoken", "ems"]
     assert role_yaml("api_access", "meta", "argument_specs.yml")["argument_specs"]["main"]["options"][
-        "api_access_trusthost_mode"]["choices"] == ["add", "exact"]
+        "api_access_trusthost_mode"]["choices"] == ["add", "exact", "replace"]
 
 
 def test_the_fleet_checks_the_roles_choices():
