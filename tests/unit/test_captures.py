@@ -75,11 +75,14 @@ def test_license_status_captures_say_what_they_say():
     trial = _license.facts(capture("monitor_license_status",
                                    "6.2.4-fortigate_exporter-license-vm-trial.json")["results"])
     assert trial == dict(trial, fortiguard_connected=False, evaluation=True, vm_status="vm_eval")
+    newer = _license.facts(capture("monitor_license_status", "7.0.15-centreon-license-status.json")["results"])
+    assert newer == dict(newer, fortiguard_connected=True, forticare_status="registered", evaluation=False)
     old = _license.facts(capture("monitor_license_status", "6.0.9-fortigate_exporter-license-status.json")["results"])
     assert old["fortiguard_connected"] is None  # 6.0.9 has no fortiguard block: server-info decides
 
 
 @pytest.mark.parametrize("name,reachable", [("6.2.4-fortigate_exporter-license-61f-full.json", True),
+                                            ("7.0.15-centreon-license-status.json", True),
                                             ("6.2.4-fortigate_exporter-license-vm-trial.json", False)])
 def test_fortiguard_reachability_from_captured_license_status(name, reachable):
     results = capture("monitor_license_status", name)["results"]

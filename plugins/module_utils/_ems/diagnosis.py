@@ -39,8 +39,8 @@ BAD_NAME_CHARS = "\r\n\t\"'\\/"
 _HEX = re.compile(r"^[0-9A-F]+$")
 _FP_PREFIX = re.compile(r"^(sha-?(1|256))?\s*(fingerprint)?\s*[:=]?\s*", re.IGNORECASE)
 # troubleshooting.md C4 / fortios-api.md §3 (COMM 358457): the fcnacd text for a CN problem is "has verifying CN but not CA CN".
-_CN_TEXTS = ("verifying cn", "ca cn", "common name", "certificate not authorized")
-_UNTRUSTED_TEXTS = ("not signed by any known ca", "cannot be authenticated with installed ca")
+_CN_TEXTS = ("verifying cn", "ca cn", "common name", "certificate not authorized", "cert_unauthorized")
+_UNTRUSTED_TEXTS = ("not signed by any known ca", "cannot be authenticated with installed ca", "cert_untrusted")
 # troubleshooting.md C1 / C4: "Administration > Fabric Devices"; EMS 7.2.6+ docs: "Fabric & Connectors > Fabric Devices".
 EMS_FABRIC_PATH = ("Administration > Fabric Devices (on newer EMS releases, e.g. 7.2.6 and later: "
                    "Fabric & Connectors > Fabric Devices)")
@@ -235,8 +235,8 @@ def _first(rows, keys, true_words=(), false_words=()):
 
 # The monitor's field names are UNCONFIRMED (fortios-api.md §5): every plausible key name and word is accepted,
 # and a flag no key states is None (could not determine), never False.
-_VERIFIED_KEYS = ("verified", "is_verified", "cert_verified", "certificate_verified", "verify", "verification",
-                  "verify_status", "verification_status", "verified_status")
+_VERIFIED_KEYS = ("verified", "is_verified", "ems_is_verified", "cert_verified", "certificate_verified", "verify",
+                  "verification", "verify_status", "verification_status", "verified_status")
 _VERIFIED_WORDS = ("verified", "accepted", "trusted by user")
 _NOT_VERIFIED_WORDS = ("not verified", "unverified", "pending", "not accepted", "unknown certificate")
 _CA_KEYS = ("authenticated_by_ca", "ca_authenticated", "is_authenticated_by_ca", "signed_by_known_ca", "ca_trusted")
@@ -245,9 +245,23 @@ _AUTHORIZED_KEYS = ("authorized", "is_authorized", "fabric_authorized", "authori
 _AUTHORIZED_WORDS = ("authorized", "approved", "allowed", "accepted")
 _NOT_AUTHORIZED_WORDS = ("not authorized", "unauthorized", "not authorised", "pending", "denied", "rejected",
                          "waiting for authorization", "not approved")
-_CONNECTED_KEYS = ("connected", "is_connected", "connection", "connection_status", "conn_status", "status")
+_CONNECTED_KEYS = ("connected", "is_connected", "ems_is_connected", "connection", "connection_status", "conn_status",
+                   "status")
 _CONNECTED_WORDS = ("connected", "up", "online", "established")
 _DISCONNECTED_WORDS = ("disconnected", "down", "offline", "not connected", "failed", "unreachable")
+
+
+# fortios-api.md §5 (Fortinet's 7.6.5 schema): ems_status words -> (connected, authorized); others say neither.
+_EMS_STATUS_WORDS = {"success": (True, True), "not_reachable": (False, None), "auth_denied": (True, False),
+                     "auth_pending": (True, False), "not_auth": (True, False)}
+# fortios-api.md §5: cert-status ``status`` success = verified, pending = waiting for the verification.
+_CERT_STATUS_WORDS = {"success": True, "pending": False}
+
+
+def _problem_word(row):
+    """The ems_status word when it names a problem (cert_untrusted, not_auth, …), for the finding texts."""
+    word = _low(row.get("ems_status"))
+    return word if word not in ("", "success") else ""
 
 
 def fields_seen(row):
@@ -275,6 +289,11 @@ def parse_status(results, params=None):
     if authorized is None and (code == -8 or "authentication failed" in message.lower()):
         authorized = False  # troubleshooting.md C4: -8 "EMS server connection failed. Authentication failed"
     rest = row.get("last_rest_error") if isinstance(row.get("last_rest_error"), dict) else None
+    word = _low(row.get("ems_status"))
+    by_word = _EMS_STATUS_WORDS.get(word, (None, None))
+    connected = by_word[0] if connected is None else connected
+    authorized = by_word[1] if authorized is None else authorized
+    message = message or _problem_word(row)
     return {"connected": connected, "connection": connection or None, "authorized": authorized,
             "authorization": authorization or ("authorized" if authorized else None),
             "verified": _first([row], _VERIFIED_KEYS, _VERIFIED_WORDS, _NOT_VERIFIED_WORDS), "error_code": code,
@@ -291,10 +310,14 @@ def parse_cert_status(results, params=None):
     verified = _first([row, cert], _VERIFIED_KEYS, _VERIFIED_WORDS, _NOT_VERIFIED_WORDS)
     if verified is None and _low(row.get("status")) in _VERIFIED_WORDS:
         verified = True
+    if verified is None:
+        verified = _CERT_STATUS_WORDS.get(_low(row.get("status")))
+    error_word = _text(row.get("error")) if not isinstance(row.get("error"), (int, dict, list)) else ""
     return {"verified": verified, "authenticated_by_ca": _first([row, cert], _CA_KEYS),
             "status": _low(row.get("status")) or None, "fingerprint": _text(fingerprint) or None,
             "issuer": cert.get("issuer"), "subject": cert.get("subject"), "valid_to": cert.get("valid_to"),
-            "error_code": _int_or_none(row.get("error_code")), "error_message": _text(row.get("error_message")) or None,
+            "error_code": _int_or_none(row.get("error_code")),
+            "error_message": _text(row.get("error_message")) or error_word or _problem_word(row) or None,
             "fields_seen": fields_seen(dict(row, **cert))}
 
 

@@ -150,7 +150,17 @@ _STATUS_KEYS = ("status", "state", "token_status", "status_str", "activation_sta
 def _row_status(value):
     if not isinstance(value, dict):
         return value
-    return next((value[k] for k in _STATUS_KEYS if value.get(k) not in (None, "")), "")
+    status = next((value[k] for k in _STATUS_KEYS if value.get(k) not in (None, "")), "")
+    return _status_word(status) if isinstance(status, dict) else status
+
+
+def _status_word(status):
+    """fortios-api.md §5 (Fortinet's 7.6.5 schema): the status is an object {name, msg}; the message is the
+    word when it carries a migrated-token phrase (troubleshooting.md B4), else the name."""
+    name, msg = status.get("name"), str(status.get("msg") or "")
+    if any(marker in msg.lower() for marker in MIGRATED_MARKERS) or name in (None, ""):
+        return msg
+    return name
 
 
 def status_map(results):
