@@ -1,0 +1,78 @@
+"""Issue 15: results that say exactly what happened (per-subset errors, usable devices, report, JUnit)."""
+import pytest
+
+from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info
+
+from .memory_client import MemoryClient, context, not_found, ftm_push_row
+
+
+@pytest.fixture(autouse=True)
+def private_state_home(tmp_path, monkeypatch):
+    """Journals and unconfirmed actions live under $XDG_STATE_HOME: never the user's own during tests."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+def _info(client, subsets):
+    return fortigate_info.run(context(client, {"gather_subset": subsets}, spec=fortigate_info.ARGUMENT_SPEC))
+
+
+def _device(version="7.4.4"):
+    client = MemoryClient(objects={("system/ftm-push", None): ftm_push_row((7, 4, 4))}, version=version, monitor={
+        "system/status": {"model_name": "FortiGate", "model_number": "VM64", "hostname": "fgt-001"},
+        "license/status": {}, "user/fortitoken": [], "system/central-management/status": {},
+        "system/fortiguard/server-info": {},
+        "endpoint-control/ems/status-summary": {"total": 0, "connected": 0, "authorized": 0, "entries": []}})
+    client.fail[("GET", "system/global", None)] = not_found("system/global")
+    return client
+
+
+def test_a_failed_auxiliary_read_costs_only_what_needs_it():
+    result = _info(_device(), ["all"])
+    facts = result["fortigate"]
+    assert not result.get("failed")
+    assert facts["api_access"]["status"] == "ok"  # the probe alone classifies access
+    assert facts["version"] == "7.4.4" and facts["serial"] == "FGVM01TEST"
+    # system keeps what it read and says which read failed, typed
+    assert facts["errors"]["system"]["kind"] == "not_found" and facts["errors"]["system"]["http_status"] == 404
+    assert facts["system"]["version"] == "7.4.4"
+    # ftm_push is diagnosed; only the admin-port conflict check is marked as not done
+    assert "ftm_push" in facts and "ftm_push" not in facts["errors"]
+    assert "system/global" in facts["incomplete"]["ftm_push"]
+    assert "fortitoken" in facts and "ems" in facts
+
+
+def test_a_subset_that_fails_is_its_own_error_and_the_next_subsets_run():
+    client = _device()
+    client.fail[("GET", "user/fortitoken", None)] = not_found("user/fortitoken")
+    facts = _info(client, ["api_access", "system", "fortitoken", "ems"])["fortigate"]
+    assert facts["errors"]["fortitoken"]["kind"] == "not_found"
+    assert "fortitoken" not in facts
+    assert "ems" in facts
+
+
+def _fleet_device(client, roles):
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import device as dev
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.settings import device_settings
+
+    params = {"host": "192.0.2.1", "port": 443, "access_token": "tok", "validate_certs": True, "ca_path": None,
+              "use_ssl": True, "timeout": 5, "retries": 0, "vdom": "root"}
+    device = dev.Device("fgt-001", params, device_settings({}, roles), check_mode=True)
+    client.token_refused = lambda: None
+    device._base._client = client
+    return dev.run_device(device, roles)
+
+
+def test_a_device_whose_token_works_is_usable_and_the_failed_read_is_an_area_error():
+    record = _fleet_device(_device(), ["ftm_push"])
+    assert record["preflight"]["access"] == "ok"
+    assert "skipped_areas" not in record
+    assert len(record["errors"]) == 1 and record["errors"][0].startswith("system: ")
+    assert "system/global" in record["errors"][0]
+
+
+def test_an_area_whose_own_read_fails_is_that_areas_error_only():
+    client = _device()
+    client.fail[("GET", "user/fortitoken", None)] = not_found("user/fortitoken")
+    record = _fleet_device(client, ["ftm_push", "fortitoken"])
+    assert record["preflight"]["access"] == "ok"
+    assert [e.split(":")[0] for e in record["errors"]] == ["system", "fortitoken"]
