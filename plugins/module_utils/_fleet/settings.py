@@ -264,9 +264,9 @@ ROLE_SETTINGS = dict(
             "Prints one line per device and the count of the fleet, records each device's result in the host fact "
             "C(fortifleet_preflight) and adds its findings to C(fortifleet_findings).",
             "Devices whose access is not usable (refused token, trusthost mismatch, lock-out, TLS, unreachable, "
-            "timeout) are reported and then removed from the rest of the play with C(meta end_host), so one bad "
-            "device never stops the fleet run. With O(preflight_fail_on_error) they fail instead, which makes the "
-            "play's exit status non-zero.",
+            "timeout, or an error such as refused input or a failed access probe) are reported and then removed "
+            "from the rest of the play with C(meta end_host), so one bad device never stops the fleet run. "
+            "With O(preflight_fail_on_error) they fail instead, which makes the play's exit status non-zero.",
         ],
         options=dict(
             preflight_subsets=dict(
@@ -274,7 +274,9 @@ ROLE_SETTINGS = dict(
                 description="fortigate_info subsets to read."),
             preflight_fail_on_error=dict(
                 type="bool", default=False,
-                description="Fail devices whose access is not usable instead of ending them quietly."),
+                description=[
+                    "Fail devices whose access is not usable, whatever the reason, instead of ending them quietly.",
+                    "The playbooks and the report role honour it too: the run fails after the report is written."]),
             # forbidden: authenticated, some areas denied.
             preflight_usable_states=dict(
                 type="list", elements="str", default=["ok", "forbidden"],
@@ -305,16 +307,21 @@ ROLE_SETTINGS = dict(
                 type="str", default="fortifleet",
                 description="Name of the run, shown in the report."),
             report_check_mode=dict(
-                type="bool", default=False,
-                description="Whether the devices ran in check mode (changes count as drift)."),
+                type="bool", default="the run's C(--check)", role_default="{{ ansible_check_mode }}",
+                description=[
+                    "Whether the devices ran in check mode (the report's mode is C(check), changes count as drift "
+                    "and no device is C(fixed)).",
+                    "The report is a check-mode report also when this is false but a device's record says it ran "
+                    "in check mode (a task or play with C(check_mode: true)): the mode comes from what ran."]),
             report_started=dict(
                 type="str", default="",
                 description="Start time of the run (ISO 8601); empty uses the report time."),
             report_fail_on_unusable=dict(
                 type="bool", default=False, role_default="{{ preflight_fail_on_error | default(false) }}",
                 description=[
-                    "Fail after writing the report when a device had no usable REST API access (unreachable or "
-                    "refused).",
+                    "Fail after writing the report when a device had no usable REST API access, whatever the "
+                    "reason (refused token, trusthost, lock-out, TLS, unreachable, timeout, or an error such as "
+                    "refused input or a failed access probe).",
                     "Defaults to C(preflight_fail_on_error), the preflight role's option of the same meaning.",
                 ]),
         ),

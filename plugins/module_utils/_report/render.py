@@ -133,25 +133,30 @@ def render_html(report):
 
 
 def render_junit(report):
-    cases, failures = [], 0
+    """One test case per device and area, always: an area that did not run is skipped (with why), an area that
+    failed is an error, unresolved critical findings are a failure."""
+    cases, counts = [], {"failed": 0, "error": 0, "skipped": 0}
     for d in report["devices"]:
         for area in AREAS:
-            found = [f for f in d["findings"] if f.get("area") == area]
-            critical = [f for f in found if f.get("severity") == "critical"]
-            name = "%s.%s" % (d["name"], area)
+            outcome = (d.get("areas") or {}).get(area) or {"outcome": "passed"}
+            kind, message = outcome["outcome"], outcome.get("message") or ""
             body = ""
-            if area == "api_access" and d["status"] in ("unreachable", "auth_failed", "error") and not critical:
-                critical = [{"id": d["status"].upper(), "summary": "; ".join(d["errors"]) or d["access"]}]
-            if critical:
-                failures += 1
-                text = "\n".join("%s: %s" % (f["id"], f.get("summary", "")) for f in critical)
-                body = "<failure message=\"%s\" type=\"%s\">%s</failure>" % (
-                    _xa(critical[0]["id"]), _xa(critical[0]["id"]), _x(text))
+            if kind == "failed":
+                ids = [f["id"] for f in d["findings"] if f.get("area") == area and f.get("severity") == "critical"]
+                first = ids[0] if ids else d["status"].upper()
+                body = "<failure message=\"%s\" type=\"%s\">%s</failure>" % (_xa(first), _xa(first), _x(message))
+            elif kind == "error":
+                body = "<error message=\"%s\" type=\"area_error\">%s</error>" % (_xa(message[:200]), _x(message))
+            elif kind == "skipped":
+                body = "<skipped message=\"%s\"/>" % _xa(message)
+            if kind in counts:
+                counts[kind] += 1
             cases.append("<testcase classname=\"fortifleet.%s\" name=\"%s\">%s</testcase>" % (
-                _xa(area), _xa(name), body))
+                _xa(area), _xa("%s.%s" % (d["name"], area)), body))
     return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"fortifleet.auth %s\" tests=\"%d\" "
-            "failures=\"%d\" errors=\"0\">%s</testsuite></testsuites>\n" % (
-                _xa(report["run"]["name"]), len(cases), failures, "".join(cases)))
+            "failures=\"%d\" errors=\"%d\" skipped=\"%d\">%s</testsuite></testsuites>\n" % (
+                _xa(report["run"]["name"]), len(cases), counts["failed"], counts["error"], counts["skipped"],
+                "".join(cases)))
 
 
 RENDERERS = {
