@@ -76,3 +76,55 @@ def test_an_area_whose_own_read_fails_is_that_areas_error_only():
     record = _fleet_device(client, ["ftm_push", "fortitoken"])
     assert record["preflight"]["access"] == "ok"
     assert [e.split(":")[0] for e in record["errors"]] == ["system", "fortitoken"]
+
+
+# -- the report: one run mode, left out for any reason, per-area outcomes -------------------------------------------
+def _report(hosts, check_mode_run=None):
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible_collections.fortifleet.auth.plugins.module_utils._report import fleet_report
+    from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import TaskContext
+
+    params = {"hosts": hosts, "run_name": "remediate_ftm_push", "check_mode_run": check_mode_run}
+    checked = ArgumentSpecValidator(fleet_report.ARGUMENT_SPEC).validate(params)
+    return fleet_report.run(TaskContext(checked.validated_parameters, check_mode=True, label="report"))
+
+
+def _record(access="ok", check_mode=False, **extra):
+    record = {"ran": True, "preflight": {"access": access}, "findings": [], "errors": [], "areas": ["ftm_push"],
+              "changes": [], "check_mode": check_mode}
+    record.update(extra)
+    return record
+
+
+def test_a_check_mode_run_is_reported_as_check_and_drift_whatever_the_report_task_was_told():
+    from ansible_collections.fortifleet.auth.plugins.module_utils._report import model
+
+    change = {"area": "ftm_push", "object": "system/ftm-push", "changed_keys": ["status"], "check_mode": True}
+    hosts = {"a": _record(check_mode=True, changes=[change])}
+    report = model.build(hosts, "remediate_ftm_push", False)
+    assert report["run"]["mode"] == "check" and report["devices"][0]["status"] == "drift"
+    assert _report(hosts, check_mode_run=False)["mode"] == "check"
+    # a record of a check-mode run with nothing to change makes the run a check run too
+    assert model.build({"b": _record(check_mode=True)}, "remediate", False)["run"]["mode"] == "check"
+    assert model.build({"b": _record()}, "remediate", False)["run"]["mode"] == "apply"
+
+
+def test_every_device_without_usable_access_is_left_out_whatever_the_reason():
+    hosts = {"ok": _record(), "err": _record("error", errors=["input: bad port"]), "tok": _record("token_rejected"),
+             "down": _record("unreachable"), "area-err": _record(errors=["ftm_push: HTTP 500"])}
+    assert sorted(_report(hosts)["left_out"]) == ["down", "err", "tok"]
+
+
+def test_the_area_outcome_says_what_ran():
+    from ansible_collections.fortifleet.auth.plugins.module_utils._report import model
+
+    hosts = {"a": _record(errors=["system: Failed to read cmdb system/global on a: HTTP 404"]),
+             "b": _record("error", errors=["preflight: boom"]),
+             "c": _record(skipped_areas=["ftm_push"])}
+    areas = dict((d["name"], d["areas"]) for d in model.build(hosts, "x", False)["devices"])
+    assert areas["a"]["api_access"]["outcome"] == "passed" and areas["a"]["system"]["outcome"] == "error"
+    assert areas["a"]["ftm_push"]["outcome"] == "passed"
+    assert areas["a"]["fortitoken"] == {"outcome": "skipped", "message": "not part of this run"}
+    assert areas["b"]["api_access"]["outcome"] == "error"
+    assert areas["b"]["ftm_push"]["outcome"] == "skipped" and "left out" in areas["b"]["ftm_push"]["message"]
+    assert areas["c"]["ftm_push"]["outcome"] == "skipped"
