@@ -61,7 +61,11 @@ ROLE_SETTINGS = dict(
                 description="Repair what can be repaired; false only diagnoses."),
             ftm_push_status=dict(
                 type="str", choices=["enable", "disable"], default="enable",
-                description="Wanted push status."),
+                description=[
+                    "Wanted push status.",
+                    "C(enable) is never written to a device without a callback address (C(server)/C(server-ip) or "
+                    "C(interface)) when O(ftm_push_server) and O(ftm_push_server_from_interface) are empty: push "
+                    "stays disabled and the report says what to give (C(FTM_PUSH_SERVER_UNSET))."]),
             ftm_push_server=dict(
                 type="str", default="",
                 description="Public IPv4 address or FQDN phones call back to (FQDN needs FortiOS 6.4.10+)."),
@@ -83,7 +87,12 @@ ROLE_SETTINGS = dict(
                 description="Dynamic-address interface for the callback (7.6.4+); empty leaves it."),
             ftm_push_allow_ftm_access=dict(
                 type="bool", default=True,
-                description="Add C(ftm) to allowaccess of the callback interface when it is known."),
+                description=[
+                    "Add C(ftm) to C(allowaccess) of the interface that receives the callback (keeping its other "
+                    "values) when it lacks it (C(FTM_PUSH_NO_FTM_ACCESS)) and the interface is known.",
+                    "On by default here and in fleet runs (it repairs a diagnosed problem), unlike the "
+                    "M(fortifleet.auth.ftm_push) module's own O(fortifleet.auth.ftm_push#module:allow_ftm_access), "
+                    "which is off by default. Set false to leave every interface alone."]),
             ftm_push_access_interface=dict(
                 type="str", default="",
                 description="The interface that receives the callback, when the address is on an upstream NAT "
