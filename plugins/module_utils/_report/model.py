@@ -183,6 +183,35 @@ def left_out(report, usable=USABLE):
     return [d["name"] for d in report["devices"] if d["access"] not in usable]
 
 
+def grouped_findings(findings, most=5):
+    """One text per finding id, with the objects it concerns and how many: 'FORTITOKEN_NOT_ACTIVATED: FTKMOB1,
+    FTKMOB2 (2)'; an id without objects is just the id (with its count when repeated)."""
+    order, objects, counts = [], {}, {}
+    for finding in findings or []:
+        fid = finding.get("id")
+        if fid not in counts:
+            order.append(fid)
+            counts[fid], objects[fid] = 0, []
+        counts[fid] += 1
+        if finding.get("object") and finding["object"] not in objects[fid]:
+            objects[fid].append(finding["object"])
+    out = []
+    for fid in order:
+        names = objects[fid]
+        text = fid
+        if names:
+            text += ": " + ", ".join(names[:most]) + (", ..." if len(names) > most else "")
+        if counts[fid] > 1:
+            text += " (%d)" % counts[fid]
+        out.append(text)
+    return out
+
+
+def plural(count, word, words=None):
+    """'1 device', '2 devices'."""
+    return "%d %s" % (count, word if count == 1 else (words or word + "s"))
+
+
 def _short_list(names, most=8):
     return ", ".join(names[:most]) + (" ..." if len(names) > most else "")
 
@@ -197,8 +226,9 @@ def change_text(change):
 def summary_lines(report):
     run, s = report["run"], report["summary"]
     counts = ", ".join("%s %d" % (k, v) for k, v in s["by_status"].items() if v)
-    lines = ["fortifleet.auth %s (%s): %d devices: %s" % (run["name"], run["mode"], run["devices"], counts or "none")]
+    lines = ["fortifleet.auth %s (%s): %s: %s" % (run["name"], run["mode"], plural(run["devices"], "device"),
+                                                  counts or "none")]
     for action in s["human_actions"]:
-        lines.append("  needs a human: %s on %d device(s): %s"
-                     % (action["id"], len(action["devices"]), _short_list(action["devices"])))
+        lines.append("  needs a human: %s on %s: %s"
+                     % (action["id"], plural(len(action["devices"]), "device"), _short_list(action["devices"])))
     return lines

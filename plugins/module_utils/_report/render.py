@@ -22,7 +22,8 @@ except ImportError:  # pragma: no cover
     from cgi import escape as html_escape
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import AREAS, STATUS_ORDER, change_text
+from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import (
+    AREAS, STATUS_ORDER, change_text, grouped_findings, plural)
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.files import atomic_write
 
 
@@ -68,14 +69,14 @@ def render_markdown(report):
     if not s["human_actions"]:
         out.append("Nothing.")
     for action in s["human_actions"]:
-        out += ["### %s (%s, %d device(s))" % (action["id"], action["severity"], len(action["devices"])), "",
+        out += ["### %s (%s, %s)" % (action["id"], action["severity"], plural(len(action["devices"]), "device")), "",
                 _md(action["remediation"]), "", "Devices: %s" % _md(", ".join(action["devices"])), ""]
     out += ["", "## Devices", "", "| Device | Status | Access | FortiOS | Findings | Changes | Errors |",
             "| --- | --- | --- | --- | --- | --- | --- |"]
     for d in report["devices"]:
         out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
             _md(d["name"]), d["status"], _md(d["access"]), _md(d["version"] or ""),
-            _md(", ".join(f["id"] for f in d["findings"])) or "-",
+            _md("; ".join(grouped_findings(d["findings"]))) or "-",
             _md("; ".join(change_text(c) for c in d["changes"])) or "-", _md("; ".join(d["errors"])) or "-"))
     return "\n".join(out) + "\n"
 
@@ -107,7 +108,7 @@ def _e(value):
 
 def _html_row(d):
     cells = [_e(d["name"]), _e(d["access"]), _e(d["version"]),
-             "<br>".join("%s %s" % (_e(f["severity"]), _e(f["id"])) for f in d["findings"]) or "-",
+             "<br>".join(_e(text) for text in grouped_findings(d["findings"])) or "-",
              "<br>".join(_e(change_text(c)) for c in d["changes"]) or "-",
              "<br>".join(_e(x) for x in d["errors"]) or "-"]
     status = "<td class=\"s-%s\">%s</td>" % (_e(d["status"]), _e(d["status"]))
@@ -124,11 +125,11 @@ def render_html(report):
     head = "".join("<th data-col=\"%d\">%s</th>" % (i, h) for i, h in enumerate(
         ("Device", "Status", "Access", "FortiOS", "Findings", "Changes", "Errors")))
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>FortiGate authentication report"
-            "</title><style>%s</style></head><body><h1>FortiGate authentication report: %s</h1><p>Mode %s, %d devices,"
+            "</title><style>%s</style></head><body><h1>FortiGate authentication report: %s</h1><p>Mode %s, %s,"
             " %s to %s</p><h2>Devices by status</h2><ul>%s</ul><h2>What a human must do</h2><ul>%s</ul>"
             "<h2>Devices</h2><p>Click a column to sort.</p><table id=\"devices\"><thead><tr>%s</tr></thead><tbody>%s"
             "</tbody></table><script>%s</script></body></html>\n" % (
-                _HTML_STYLE, e(run["name"]), e(run["mode"]), run["devices"], e(run["started"]), e(run["finished"]),
+                _HTML_STYLE, e(run["name"]), e(run["mode"]), plural(run["devices"], "device"), e(run["started"]), e(run["finished"]),
                 counts, human or "<li>Nothing.</li>", head, "".join(rows), _HTML_SCRIPT))
 
 

@@ -128,3 +128,33 @@ def test_the_area_outcome_says_what_ran():
     assert areas["b"]["api_access"]["outcome"] == "error"
     assert areas["b"]["ftm_push"]["outcome"] == "skipped" and "left out" in areas["b"]["ftm_push"]["message"]
     assert areas["c"]["ftm_push"]["outcome"] == "skipped"
+
+
+# -- findings grouped per device and id, plural forms -----------------------------------------------------------------
+def test_findings_are_grouped_by_id_with_the_objects_they_concern():
+    from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.summary import progress_line
+    from ansible_collections.fortifleet.auth.plugins.module_utils._report import model, render
+
+    found = [fnd.finding("FORTITOKEN_NOT_ACTIVATED", "", serial="FTKMOB%d" % i, status="new") for i in range(3)]
+    found.append(fnd.finding("FTM_PUSH_DISABLED", "status is disable"))
+    assert model.grouped_findings(found) == ["FORTITOKEN_NOT_ACTIVATED: FTKMOB0, FTKMOB1, FTKMOB2 (3)",
+                                             "FTM_PUSH_DISABLED"]
+    record = _record(findings=found, areas=["fortitoken"])
+    report = model.build({"fgt-1": record}, "diagnose", True)
+    markdown = render.render_markdown(report)
+    assert "FORTITOKEN_NOT_ACTIVATED: FTKMOB0, FTKMOB1, FTKMOB2 (3)" in markdown
+    assert markdown.count("FORTITOKEN_NOT_ACTIVATED") == 2  # the findings table and the device row, once each
+    assert "FTKMOB0, FTKMOB1, FTKMOB2 (3)" in render.render_html(report)
+    assert "FORTITOKEN_NOT_ACTIVATED: FTKMOB0, FTKMOB1, FTKMOB2 (3)" in progress_line("fgt-1", record)
+
+
+def test_one_device_is_not_devices():
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.summary import summary
+    from ansible_collections.fortifleet.auth.plugins.module_utils._report import model, render
+
+    report = model.build({"fgt-1": _record()}, "diagnose", True)
+    assert model.summary_lines(report)[0].startswith("fortifleet.auth diagnose (check): 1 device: ")
+    assert "1 devices" not in render.render_html(report) + render.render_markdown(report)
+    assert summary({"a": _record()}, ["ok"])["line"].startswith("1 device: ")
+    assert summary({"a": _record()}, ["ok"], preflight_only=True)["line"] == "Preflight: 1 of 1 device usable"
