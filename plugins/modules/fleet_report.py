@@ -112,6 +112,13 @@ left_out:
   type: list
   elements: str
   sample: [fgt-004]
+rotation_refused:
+  description:
+    - Devices whose asked-for key rotation was refused before it ran (the key file could not be written). The
+      C(fortifleet.auth.report) role fails the run for them after the report is written.
+  returned: always
+  type: list
+  elements: str
 files:
   description: Paths of the files written.
   returned: always

@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import os
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -24,6 +25,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._config import are
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken.fortitoken_license import DEFAULT_MEMORY
 from ansible_collections.fortifleet.auth.plugins.module_utils._info.fortigate_info import SUBSET_ORDER
+from ansible_collections.fortifleet.auth.plugins.module_utils._task import journal
 
 # The settings pass values straight to these module options: the same choices.
 TRUSTHOST_MODES = API_USER_SPEC["trusthost_mode"]["choices"]
@@ -258,10 +260,17 @@ ROLE_SETTINGS = dict(
                 type="bool", default=False,
                 description="Regenerate the api-user's key once and write it to "
                             "C(<api_access_key_dir>/<inventory_hostname>.key) (mode 0600)."),
-            # The fleet action sets <playbook_dir>/fortifleet-keys itself, as the role's default does.
+            # Empty: the state directory beside the journal (device_settings), never inside the installed collection
+            # (a playbook run by its collection name has its playbook_dir there).
             api_access_key_dir=dict(
-                type="path", default="{{ playbook_dir }}/fortifleet-keys", fleet_default="fortifleet-keys",
-                description="Existing directory for rotated keys."),
+                type="str", default="",
+                description=[
+                    "Directory for rotated keys.",
+                    "Empty (the default): C($XDG_STATE_HOME/fortifleet.auth/keys) (C(~/.local/state/fortifleet.auth/"
+                    "keys); beside the journal directory when C(FORTIFLEET_JOURNAL_DIR) is set), created with mode "
+                    "0700 when a rotation first needs it. A directory you name must exist.",
+                    "A rotation the directory refuses (not writable) changes nothing on the device, fails the area "
+                    "and makes the run's exit status non-zero after the report is written."]),
         ),
     ),
     preflight=dict(
@@ -380,7 +389,23 @@ def device_settings(raw, roles, api_user=None):
     settings = validate_settings(raw, roles)
     if "api_access_user" in settings and not settings["api_access_user"]:
         settings["api_access_user"] = api_user or ""
+    if "api_access_key_dir" in settings and not settings["api_access_key_dir"]:
+        settings["api_access_key_dir"] = default_key_directory(create=settings.get("api_access_rotate_key"))
+    elif settings.get("api_access_key_dir"):
+        settings["api_access_key_dir"] = os.path.expanduser(settings["api_access_key_dir"])
     return settings
+
+
+def default_key_directory(create=False):
+    """Where rotated keys go by default: ``keys`` beside the journal directory (the user's state home), created
+    0700 when ``create`` (a rotation needs it). A failure to create it is left to the rotation to report."""
+    directory = os.path.join(os.path.dirname(os.path.abspath(journal.default_directory())), "keys")
+    if create and not os.path.isdir(directory):
+        try:
+            os.makedirs(directory, 0o700)
+        except OSError:
+            pass  # api_user refuses the rotation with the reason (not writable), before any request
+    return directory
 
 
 # Settings whose values are secrets: scrubbed from every record, even when the device is refused.

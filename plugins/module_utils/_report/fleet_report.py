@@ -12,7 +12,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import USABLE, build, left_out, summary_lines
+from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import (
+    USABLE, build, left_out, rotation_refused, summary_lines)
 from ansible_collections.fortifleet.auth.plugins.module_utils._report.render import write
 
 ARGUMENT_SPEC = dict(
@@ -40,7 +41,9 @@ def run(ctx):
     out = {"changed": False, "summary": report["summary"], "summary_lines": summary_lines(report), "files": {},
            "mode": report["run"]["mode"],
            # Every device without usable access, whatever the reason: preflight_fail_on_error fails the run for them.
-           "left_out": left_out(report, params["usable_states"])}
+           "left_out": left_out(report, params["usable_states"]),
+           # A refused key rotation fails the run after the report (report role).
+           "rotation_refused": rotation_refused(report)}
     if not ctx.check_mode:
         out["files"] = write(report, params["report_dir"])
     return out

@@ -178,6 +178,14 @@ def build(hosts, run_name, check_mode, started=None, secrets=(), usable=USABLE):
     return _redact(report, [s for s in secrets if s and len(s) >= 6])
 
 
+def rotation_refused(report):
+    """The devices whose asked-for key rotation was refused before it ran (api_user refuses a key_file it cannot
+    write: "Invalid value for 'key_file'"): the run must not look successful, since the key it was asked to
+    rotate is still the old one."""
+    return [d["name"] for d in report["devices"]
+            if any(e.startswith("api_access:") and "'key_file'" in e for e in d["errors"])]
+
+
 def left_out(report, usable=USABLE):
     """The devices without usable REST API access, whatever the reason (wrong token, unreachable, error)."""
     return [d["name"] for d in report["devices"] if d["access"] not in usable]

@@ -158,3 +158,26 @@ def test_one_device_is_not_devices():
     assert "1 devices" not in render.render_html(report) + render.render_markdown(report)
     assert summary({"a": _record()}, ["ok"])["line"].startswith("1 device: ")
     assert summary({"a": _record()}, ["ok"], preflight_only=True)["line"] == "Preflight: 1 of 1 device usable"
+
+
+# -- key files outside the installed collection --------------------------------------------------------------------
+def test_keys_default_to_the_state_home_created_0700_only_when_a_rotation_needs_them(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.settings import device_settings
+
+    monkeypatch.delenv("FORTIFLEET_JOURNAL_DIR", raising=False)
+    keys = str(tmp_path / "state" / "fortifleet.auth" / "keys")
+    assert device_settings({}, ["api_access"])["api_access_key_dir"] == keys
+    assert not os.path.exists(keys)  # no rotation asked: nothing created
+    assert device_settings({"api_access_rotate_key": True}, ["api_access"])["api_access_key_dir"] == keys
+    assert stat.S_IMODE(os.stat(keys).st_mode) == 0o700
+    assert device_settings({"api_access_key_dir": "/srv/keys"}, ["api_access"])["api_access_key_dir"] == "/srv/keys"
+
+
+def test_a_refused_rotation_is_reported_for_failing_the_run():
+    refused = "api_access: Invalid value for 'key_file': /x/k.key is not writable; the key was not rotated."
+    hosts = {"a": _record(errors=[refused], areas=["api_access"]), "b": _record(errors=["ftm_push: HTTP 500"])}
+    out = _report(hosts)
+    assert out["rotation_refused"] == ["a"]
