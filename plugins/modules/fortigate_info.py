@@ -132,7 +132,11 @@ fortigate:
       type: str
       sample: FGVM02TM25000001
     api_access:
-      description: The C(api_access) subset.
+      description:
+        - The C(api_access) subset.
+        - C(url_token_accepted_source) says where C(url_token_accepted) comes from. C(version) means it was inferred
+          from the FortiOS version (before 7.4.5 there is no setting and URL tokens are accepted), and C(config)
+          means it was read from C(system/global rest-api-key-url-query). It is null when that could not be read.
       type: dict
       returned: when the api_access subset is gathered
       sample:
@@ -141,6 +145,7 @@ fortigate:
         detail: null
         forbidden_groups: []
         url_token_accepted: false
+        url_token_accepted_source: config
     skipped_subsets:
       description: Subsets not read because API access failed (or the device stopped answering after the probe).
       type: list

@@ -517,12 +517,16 @@ class FortiOSClient(object):
         # Extra keys some releases add to error bodies (e.g. forticare_error_message, troubleshooting.md B9).
         details = dict((k, body[k]) for k in _DETAIL_KEYS if isinstance(body, dict) and k in body)
         if status == 401:
+            # README "Errors you can act on": what happened first, the fix last.
             hint = ("The device refused the API token: it is wrong, expired, regenerated or deleted, or the "
                     "controller's source address is outside the api-user's trusthost (NAT changes it), or a "
-                    "token was sent in the URL to FortiOS 7.4.5+. Not retried: three failed key attempts "
-                    "in 60 s lock this source out (HTTP 429).")
+                    "token was sent in the URL to FortiOS 7.4.5+. It was not retried: three failed key attempts "
+                    "in 60 s lock this source out (HTTP 429). Fix: put the api-user's current key into "
+                    "fortigate_access_token (or access_token), or add the controller's address to the api-user's "
+                    "trusthost.")
             if not self.has_token:
-                hint = "No access token was given: set access_token or FORTIOS_ACCESS_TOKEN. " + hint
+                hint = ("No access token was given, so the device answered 401. Fix: set fortigate_access_token "
+                        "in the inventory (or access_token, or the environment variable FORTIOS_ACCESS_TOKEN).")
             return err.TokenRejectedError(detail=detail, hint=hint, **kw)
         if status == 403:
             group = access_group(ctx["api"], ctx["api_path"])

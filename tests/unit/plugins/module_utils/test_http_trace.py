@@ -58,3 +58,33 @@ def test_unverified_tls_silences_urllib3s_own_warning_only_then():
         assert not silenced()
         make([], validate_certs=False)
         assert silenced()
+
+
+# -- issue 15 #12: messages and facts that say where they come from -------------------------------------------------
+@pytest.mark.parametrize("token", [TOKEN, None])
+def test_the_401_message_ends_with_the_fix(token):
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+
+    from .fake_transport import HTML_401
+
+    client = FortiOSClient("192.0.2.1", label="fgt-01", access_token=token, session=FakeSession(
+        [FakeResponse(401, text=HTML_401, reason="Unauthorized")]), sleep=lambda s: None)
+    with pytest.raises(err.TokenRejectedError) as caught:
+        client.get("system/status", api="monitor")
+    text = str(caught.value)
+    assert text.startswith("Failed to read monitor system/status on fgt-01: HTTP 401")
+    last = text.rsplit(". Fix: ", 1)
+    assert len(last) == 2 and "Fix:" not in last[0] and "fortigate_access_token" in last[1]
+
+
+def test_url_token_acceptance_says_it_was_inferred_from_the_version():
+    from ansible_collections.fortifleet.auth.plugins.module_utils._api_access import diagnosis
+
+    from .memory_client import MemoryClient, context
+
+    for version, source in (("7.4.4", "version"), ("7.6.5", "config")):
+        client = MemoryClient(objects={("system/global", None): {"rest-api-key-url-query": "disable"}},
+                              version=version, monitor={"system/status": {}})
+        facts, dummy = diagnosis.probe(context(client), client)
+        assert facts["url_token_accepted_source"] == source
+        assert facts["url_token_accepted"] is (source == "version")
