@@ -201,3 +201,19 @@ def test_fail_on_error_fails_the_run_for_every_unusable_device_after_the_report(
     assert "1 device without usable REST API access: %s" % names[PROBE_404] in " ".join(proc.stdout.split())
     # a usable device with a failed read is not a reason to fail the run
     assert names[GLOBAL_404] not in proc.stdout.split("without usable REST API access")[-1].split("\n")[0]
+
+
+def test_a_licence_the_device_cannot_show_is_reported_as_not_checked(truth_b, tmp_path):
+    """Issue 15 #11: token-license-expired / token-card-not-found devices have no token and no licence state on the
+    device (troubleshooting.md B9: FortiCare answers only to an import): the report says the check was not
+    possible and why, instead of a bare ok."""
+    emu = fresh(truth_b)
+    names = sorted(d["name"] for d in emu.devices())
+    scenarios = dict((d["name"], d["scenario"]) for d in emu.devices())
+    expired = next(n for n in names if scenarios[n] == "token-license-expired")
+    proc = playbook(emu, "fortifleet.auth.diagnose", tmp_path / "r", "--limit", "%s,%s" % (expired, names[0]))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    found = dict((d["name"], [f for f in d["findings"] if f["id"] == "FORTITOKEN_LICENSE_NOT_CHECKED"])
+                 for d in report_of(tmp_path / "r")["devices"])
+    assert len(found[expired]) == 1 and "KB 194508" in found[expired][0]["remediation"]
+    assert found[names[0]] == []  # a device with tokens is checked on the device itself
