@@ -15,7 +15,7 @@ version_added: 0.1.0
 description:
   - Builds one report from every device's preflight result, findings, changes and errors, and writes
     C(report.json) (stable schema, see C(docs/report.schema.json)), C(report.md), C(report.html) (one self-contained
-    page with a sortable table) and C(junit.xml) (one test case per device and area, always: an area that did not
+    page with a sortable table) and C(junit.xml) (one test case per device and area, always; an area that did not
     run is skipped with the reason, an area that failed is an error, unresolved critical findings are a failure)
     into O(report_dir). C(report.json) gives the same outcome per device and area in C(areas).
   - Normally used through the C(fortifleet.auth.report) role, once per run on the controller.

@@ -158,7 +158,7 @@ fortigate:
           C(server_error); C(http_status), C(path), C(message)). The other subsets are still read, and the task
           does not fail for it. A subset that read its main object keeps its data (for example C(system) when only
           C(system/global) failed, with C(vdom_mode) null).
-        - The access classification (C(api_access.status)) comes from the access probe alone: a device whose token
+        - The access classification (C(api_access.status)) comes from the access probe alone; a device whose token
           works is usable even when another read fails.
       type: dict
       returned: when a read failed

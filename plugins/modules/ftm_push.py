@@ -36,7 +36,7 @@ options:
     description:
       - Turn push on or off.
       - C(enable) is held back (push stays disabled, RV(held_back) says why and a warning names the step left) when
-        the device has no callback address (C(server)/C(server-ip) or C(interface)) and none is given: push
+        the device has no callback address (C(server)/C(server-ip) or C(interface)) and none is given, because push
         without one would only be a new broken state.
     type: str
     choices: [enable, disable]
