@@ -49,7 +49,7 @@ options:
   check_mode_run:
     description:
       - Whether the run was a check-mode (diagnose) run; changes then count as drift and no device is C(fixed).
-      - When not true, the mode comes from the devices' records: a record of a task that ran in check mode (the
+      - When not true, the mode comes from the devices' records; a record of a task that ran in check mode (the
         fleet task, an area role under C(--check) or with C(check_mode true)) makes the report a check-mode report.
     type: bool
   usable_states:
