@@ -11,9 +11,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
+sys.path.insert(0, os.path.join(ROOT, ".build"))
 
 from fortigate_emulator.testing import running_emulator  # noqa: E402
 from tests.integration.harness import ansible_env  # noqa: E402
+from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import grouped_findings, plural  # noqa: E402
 
 PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 REPORTS = os.path.join(ROOT, "fortifleet-report")
@@ -38,7 +40,9 @@ def run(inventory, name, playbook):
 
 
 def findings(report):
-    return dict((d["name"], sorted(f["id"] for f in d["findings"])) for d in report["devices"])
+    """Per device, its findings grouped by id with the objects they concern ('ID: A, B (2)')."""
+    return dict((d["name"], grouped_findings(sorted(d["findings"], key=lambda f: f["id"])))
+                for d in report["devices"])
 
 
 def main():
@@ -55,10 +59,10 @@ def main():
     for device in after["devices"]:
         name = device["name"]
         print("%-8s %-26s %-13s %-13s %s" % (name, scenarios.get(name, ""), statuses_before.get(name), device["status"],
-                                           ", ".join(left[name]) or "-"))
+                                           "; ".join(left[name]) or "-"))
     print("\nWhat a human must do:")
     for action in after["summary"]["human_actions"]:
-        print("  - %s (%d device(s)): %s" % (action["id"], len(action["devices"]), action["remediation"]))
+        print("  - %s (%s): %s" % (action["id"], plural(len(action["devices"]), "device"), action["remediation"]))
     print("\nReports (JSON, Markdown, HTML, JUnit) in %s/{1-diagnose,2-remediate,3-diagnose}" % REPORTS)
     print("demo finished in %.0f s (emulator stopped)" % (time.monotonic() - start))
 

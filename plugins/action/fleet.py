@@ -39,7 +39,7 @@ class ActionModule(FortiFleetAction):
             if value is not None:
                 raw[name] = value
         raw.update(args.get("settings") or {})
-        raw.setdefault("api_access_key_dir", "%s/fortifleet-keys" % task_vars.get("playbook_dir", "."))
+        raw.setdefault("api_access_key_dir", "")  # the state directory (_fleet/settings.py default_key_directory)
         return raw
 
     def run(self, tmp=None, task_vars=None):

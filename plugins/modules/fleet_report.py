@@ -15,8 +15,9 @@ version_added: 0.1.0
 description:
   - Builds one report from every device's preflight result, findings, changes and errors, and writes
     C(report.json) (stable schema, see C(docs/report.schema.json)), C(report.md), C(report.html) (one self-contained
-    page with a sortable table) and C(junit.xml) (one test case per device and area; unresolved critical findings
-    fail) into O(report_dir).
+    page with a sortable table) and C(junit.xml) (one test case per device and area, always; an area that did not
+    run is skipped with the reason, an area that failed is an error, unresolved critical findings are a failure)
+    into O(report_dir). C(report.json) gives the same outcome per device and area in C(areas).
   - Normally used through the C(fortifleet.auth.report) role, once per run on the controller.
   - Device status is one of C(error), C(unreachable), C(auth_failed), C(needs_human), C(drift) (in check mode, would be
     changed), C(fixed) and C(ok).
@@ -46,9 +47,16 @@ options:
     type: str
     default: fortifleet
   check_mode_run:
-    description: Whether the run was a check-mode (diagnose) run; changes then count as drift.
+    description:
+      - Whether the run was a check-mode (diagnose) run; changes then count as drift and no device is C(fixed).
+      - When not true, the mode comes from the devices' records; a record of a task that ran in check mode (the
+        fleet task, an area role under C(--check) or with C(check_mode true)) makes the report a check-mode report.
     type: bool
-    default: false
+  usable_states:
+    description: Access states in which a device was usable; every other device is in RV(left_out).
+    type: list
+    elements: str
+    default: [ok, forbidden]
   started:
     description: Start time of the run (ISO 8601).
     type: str
@@ -90,12 +98,27 @@ summary_lines:
   returned: always
   type: list
   elements: str
+mode:
+  description: The run's mode as the report gives it (C(check) or C(apply)).
+  returned: always
+  type: str
+  sample: check
 left_out:
-  description: Devices without usable REST API access (status C(unreachable) or C(auth_failed)).
+  description:
+    - Devices without usable REST API access, whatever the reason (refused token, unreachable, or an access
+      C(error) such as refused input or a failed access probe). A device whose access works but one of whose
+      areas failed is not left out (its status is C(error)).
   returned: always
   type: list
   elements: str
   sample: [fgt-004]
+rotation_refused:
+  description:
+    - Devices whose asked-for key rotation was refused before it ran (the key file could not be written). The
+      C(fortifleet.auth.report) role fails the run for them after the report is written.
+  returned: always
+  type: list
+  elements: str
 files:
   description: Paths of the files written.
   returned: always

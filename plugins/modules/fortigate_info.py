@@ -132,7 +132,11 @@ fortigate:
       type: str
       sample: FGVM02TM25000001
     api_access:
-      description: The C(api_access) subset.
+      description:
+        - The C(api_access) subset.
+        - C(url_token_accepted_source) says where C(url_token_accepted) comes from. C(version) means it was inferred
+          from the FortiOS version (before 7.4.5 there is no setting and URL tokens are accepted), and C(config)
+          means it was read from C(system/global rest-api-key-url-query). It is null when that could not be read.
       type: dict
       returned: when the api_access subset is gathered
       sample:
@@ -141,16 +145,32 @@ fortigate:
         detail: null
         forbidden_groups: []
         url_token_accepted: false
+        url_token_accepted_source: config
     skipped_subsets:
-      description: Subsets not read because API access failed.
+      description: Subsets not read because API access failed (or the device stopped answering after the probe).
       type: list
       elements: str
       returned: when access failed
       sample: [system]
     errors:
-      description: Subsets that could only partly be read because of a missing permission, with the error.
+      description:
+        - Each subset whose read failed, with its own typed error (C(kind) such as C(not_found), C(forbidden),
+          C(server_error); C(http_status), C(path), C(message)). The other subsets are still read, and the task
+          does not fail for it. A subset that read its main object keeps its data (for example C(system) when only
+          C(system/global) failed, with C(vdom_mode) null).
+        - The access classification (C(api_access.status)) comes from the access probe alone; a device whose token
+          works is usable even when another read fails.
       type: dict
-      returned: when a permission was missing
+      returned: when a read failed
+      sample:
+        system: {kind: not_found, http_status: 404, path: /api/v2/cmdb/system/global,
+                 message: "Failed to read cmdb system/global on fgt-01: HTTP 404"}
+    incomplete:
+      description: Checks of a subset that could not be made because an auxiliary read failed, and why.
+      type: dict
+      returned: when an auxiliary read failed
+      sample:
+        ftm_push: "not checked against system/global (the admin ports): it could not be read (...)"
     ftm_push:
       description: The C(ftm_push) subset.
       type: dict

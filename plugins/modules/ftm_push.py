@@ -33,7 +33,11 @@ extends_documentation_fragment:
   - fortifleet.auth.connection.attributes
 options:
   status:
-    description: Turn push on or off.
+    description:
+      - Turn push on or off.
+      - C(enable) is held back (push stays disabled, RV(held_back) says why and a warning names the step left) when
+        the device has no callback address (C(server)/C(server-ip) or C(interface)) and none is given, because push
+        without one would only be a new broken state.
     type: str
     choices: [enable, disable]
   server:
@@ -62,7 +66,12 @@ options:
         C(server) is cleared, since FortiOS refuses both.
     type: str
   allow_ftm_access:
-    description: Make sure the interface that receives the callback allows C(ftm) access.
+    description:
+      - Make sure the interface that receives the callback allows C(ftm) access (appends C(ftm), keeping the other
+        C(allowaccess) values).
+      - Off by default in this module. The C(fortifleet.auth.ftm_push) role and the fleet runs (playbooks) turn it on
+        by default (C(ftm_push_allow_ftm_access=true)) because the missing C(ftm) access is a diagnosed problem
+        (C(FTM_PUSH_NO_FTM_ACCESS)); they only ask for it when the receiving interface is known.
     type: bool
     default: false
   ftm_access_interface:
@@ -116,6 +125,10 @@ ftm_push:
     server-ip: 0.0.0.0
     server-port: 4433
     server-cert: Fortinet_Factory
+held_back:
+  description: Why C(status=enable) was not written (no callback address), and what to give.
+  returned: when enabling was held back
+  type: str
 changed_keys:
   description: Fields that changed (or would change); interface changes appear as C(interface/<name>/allowaccess).
   returned: success

@@ -16,12 +16,15 @@ from __future__ import annotations
 import os
 
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import client as fortios_client
 from ansible_collections.fortifleet.auth.plugins.module_utils._task import journal
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import INVENTORY_VARS
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import (
     install_signal_holder, module_name, run_task, scrub)
+
+_display = Display()
 
 # Beside the journal directory (not in it: the journal holds only its entries): the lock-out guard's markers.
 GUARD_DIRECTORY = "lockout-guard"
@@ -34,6 +37,8 @@ def prepare_process(journal_dir=None):
     directory = os.path.join(os.path.dirname(os.path.abspath(journal_dir)), GUARD_DIRECTORY)
     fortios_client.GUARD.configure(directory, fortios_client.run_id())
     install_signal_holder()
+    # -vvv: one line per HTTP request (the fleet's threads included), never a secret (client.trace_line).
+    fortios_client.set_trace(_display.vvv if _display.verbosity >= 3 else None)
 
 
 EXECUTION_VAR = "fortifleet_execution"

@@ -46,10 +46,13 @@ def test_forbidden_profile_names_the_missing_permission(emu, tmp_path):
     emu.set_config("fgt-002", "system/accprofile", {"sysgrp": "none"}, mkey="fortifleet_profile")
     run = run_playbook(tmp_path, emu.inventory, INFO, args=["--limit", "fgt-002"])
     result = run.results["fgt-002"]
-    assert result["error_kind"] == "forbidden", result
-    assert result["http_status"] == 403
-    assert "sysgrp" in result["hint"] and "accprofile" in result["hint"]
-    assert result["msg"].startswith("Failed to read system/global on fgt-002: HTTP 403")
+    # Issue 15: the subset's own typed error; what could be read (version, serial) is kept and the task goes on.
+    assert not result.get("failed"), result
+    error = result["fortigate"]["errors"]["system"]
+    assert error["kind"] == "forbidden" and error["http_status"] == 403, error
+    assert "sysgrp" in error["message"] and "accprofile" in error["message"]
+    assert error["message"].startswith("Failed to read system/global on fgt-002: HTTP 403")
+    assert result["fortigate"]["version"] and result["fortigate"]["serial"]
 
 
 def test_tls_is_verified_against_the_given_ca_only(emu, tmp_path):

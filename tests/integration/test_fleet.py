@@ -238,3 +238,33 @@ def yaml_load(path):
     import yaml
     with open(path) as handle:
         return yaml.safe_load(handle)
+
+
+def test_keys_default_outside_the_collection_and_a_refused_rotation_fails_the_run(push4, tmp_path, private_journal):
+    """Issue 15 #10: rotated keys go to the state directory beside the journal (0700, created on first use), never
+    into the installed collection; a rotation the key directory refuses fails the run after the report."""
+    push4.reset()
+    push4.clear_audit()
+    first, second = sorted(d["name"] for d in push4.devices())[:2]
+    settings = {"api_access_user": "fortifleet-automation", "api_access_rotate_key": True}
+
+    def remediate(name, report, **extra):
+        return subprocess.run([PLAYBOOK, "-i", push4.inventory, "--limit", name, "fortifleet.auth.remediate_api_access",
+                               "-e", "fortifleet_report_dir=%s" % report, "-e", json.dumps(dict(settings, **extra))],
+                              capture_output=True, text=True, env=ansible_env(), timeout=600)
+
+    proc = remediate(first, tmp_path / "r1")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    keys = private_journal.parent / "keys"  # beside the journal (conftest sets FORTIFLEET_JOURNAL_DIR)
+    assert oct(os.stat(str(keys)).st_mode & 0o777) == "0o700"
+    assert (keys / ("%s.key" % first)).read_text().strip() == push4.secrets(first)["api_key"]
+
+    locked = tmp_path / "not-a-directory"  # refused even as root (a read-only directory is not, for root)
+    locked.write_text("x")
+    push4.clear_audit()
+    proc = remediate(second, tmp_path / "r2", api_access_key_dir=str(locked))
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert "key rotation was refused on %s" % second in " ".join(proc.stdout.split())
+    assert [r for r in push4.audit() if "generate-key" in r["path"]] == []
+    device = load(tmp_path / "r2")["devices"][0]
+    assert device["status"] == "error" and device["areas"]["api_access"]["outcome"] == "error"

@@ -1,9 +1,14 @@
 """FortiToken Mobile push diagnosis and repair on every FortiOS version."""
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 
 from .conftest import fleet_fixture, fresh
-from .harness import run_playbook
+from .harness import ansible_env, run_playbook
 
 VERSIONS = ["6.4.9", "6.4.15", "7.0.12", "7.2.8", "7.4.8", "7.6.5"]
 SCENARIOS = ["ftm-push-no-cert", "ftm-push-disabled", "ftm-push-legacy-server-ip", "ftm-push-no-ftm-access"]
@@ -154,3 +159,24 @@ def test_fqdn_wanted_on_649_is_a_finding_not_a_crash(femu, tmp_path):
     ids = [f["id"] for f in run.results[name]["findings"]]
     assert ids == ["FTM_PUSH_FQDN_UNSUPPORTED"]
     assert "FTM_PUSH_FQDN_UNSUPPORTED" in run.stdout  # told to the human
+
+
+def test_push_is_not_enabled_without_a_callback_address(femu, tmp_path):
+    """Issue 15 #5: remediate never writes status enable to a device with no callback address (a new broken
+    state); the report says what a human must give."""
+    name = hosts_for(femu)["7.4.8"]
+    femu.set_config(name, "system/ftm-push", {"status": "disable", "server": "", "server-ip": "0.0.0.0"})
+    femu.clear_audit()
+    report = tmp_path / "report"
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", femu.inventory,
+                           "fortifleet.auth.remediate_ftm_push", "--limit", name,
+                           "-e", "fortifleet_report_dir=%s" % report], capture_output=True, text=True,
+                          env=ansible_env(), timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    enables = [r for r in femu.audit(name) if r["write"] and "ftm-push" in r["path"]]
+    assert femu.state(name)["config"]["system/ftm-push"]["status"] == "disable", enables
+    with open(report / "report.json") as handle:
+        device = json.load(handle)["devices"][0]
+    assert device["status"] == "needs_human"
+    assert "FTM_PUSH_SERVER_UNSET" in [f["id"] for f in device["findings"]]
+    assert "left disabled" in proc.stdout + proc.stderr

@@ -146,20 +146,24 @@ def _area_probes(client):
 
 
 def _url_token_state(client, version):
-    """Whether URL tokens are accepted, from config (the collection never sends one)."""
+    """Whether URL tokens are accepted, and where that comes from: ``(True, "version")`` before 7.4.5, which has no
+    setting and accepts them (fortios-api.md §7); ``(bool, "config")`` from system/global; ``(None, None)`` when
+    system/global cannot be read. The collection never sends one."""
     if not behaviour("url_token_refused_by_default", version):
-        return True
+        return True, "version"
     try:
         glob = client.get("system/global", scope="global").results or {}
+    except err.DEVICE_GONE:
+        raise
     except err.FortiOSError:
-        return None
-    return (glob.get("rest-api-key-url-query") or "disable") == "enable"
+        return None, None
+    return (glob.get("rest-api-key-url-query") or "disable") == "enable", "config"
 
 
 def probe(ctx, client):
     """Classify access. Returns (facts, findings)."""
     facts = {"status": "ok", "http_status": None, "detail": None, "forbidden_groups": [],
-             "url_token_accepted": None}
+             "url_token_accepted": None, "url_token_accepted_source": None}
     try:
         status = client.get("system/status", api="monitor")
     except err.FortiOSError as exc:
@@ -189,7 +193,7 @@ def probe(ctx, client):
             "API_PERMISSION_DENIED", "HTTP 403 on reads that need: %s" % ", ".join(g for g, d in denied),
             areas=", ".join("%s (%s)" % (label, group) for group, label in denied),
             groups=", ".join(g for g, d in denied)))
-    facts["url_token_accepted"] = _url_token_state(client, version)
+    facts["url_token_accepted"], facts["url_token_accepted_source"] = _url_token_state(client, version)
     if facts["url_token_accepted"] is False:
         findings.append(fnd.finding("API_URL_TOKEN_DISABLED", "system/global rest-api-key-url-query is not "
                                                               "enabled", version=str(version)))

@@ -57,7 +57,7 @@ def fill(text, values):
 def finding(finding_id, detail="", **values):
     """Build a finding from its definition; ``values`` fill {placeholders} in the texts."""
     spec = CATALOGUE[finding_id]
-    return {
+    out = {
         "id": finding_id,
         "severity": spec["severity"],
         "area": spec["area"],
@@ -66,6 +66,14 @@ def finding(finding_id, detail="", **values):
         "remediation": fill(spec["remediation"], values),
         "auto_fix": spec["auto_fix"],
     }
+    # The object the finding concerns (a token serial, an EMS entry, an interface): reports group by it.
+    concerned = next((values[k] for k in OBJECT_VALUES if values.get(k) not in (None, "")), None)
+    if concerned is not None:
+        out["object"] = str(concerned)
+    return out
+
+
+OBJECT_VALUES = ("serial", "name", "interface", "api_user", "user")
 
 
 def worst(findings):

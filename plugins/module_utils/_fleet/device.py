@@ -155,6 +155,9 @@ def preflight(device, usable_states, subsets=None):
     if info.get("failed"):
         access = "error"
         device.error("preflight", info.get("msg") or "failed")
+    # Access comes from the probe alone; a failed read of another subset is that area's error.
+    for subset, failure in sorted((facts.get("errors") or {}).items()):
+        device.error(subset, failure["message"])
     device.record["preflight"] = {
         "access": access, "version": facts.get("version"), "serial": facts.get("serial"),
         "system": facts.get("system") or {}, "api_access": facts.get("api_access") or {},

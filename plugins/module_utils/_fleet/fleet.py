@@ -84,9 +84,11 @@ def crashed_record(device, exc):
     """A device whose run raised what it should not have: what it recorded so far, its writes, and the error."""
     device.error(device.area, "internal error, please report it: %s" % safe_text(exc))
     try:
-        return device.finish()
+        record = device.finish()
     except Exception:  # pylint: disable=broad-except
-        return device.record
+        record = device.record
+    record.setdefault("check_mode", device.check_mode)
+    return record
 
 
 def _name_variables(message, name):
@@ -129,7 +131,7 @@ def _prepare(name, connection, roles, raw_settings, check_mode=False, diff=False
     ``raw_settings`` its role variables as the inventory gives them."""
     validation = Validation(sys.modules[__name__], dict(connection, areas=roles))
     secrets = validation.no_log_values | secret_values(raw_settings.get, SECRET_SETTINGS)
-    record = dev.new_record(connection.get("host"), preflight={"access": "error"})
+    record = ran_with(dev.new_record(connection.get("host"), preflight={"access": "error"}), check_mode, roles)
     if validation.error:
         record["errors"].append("input: %s" % _name_variables(validation.error, name))
         return None, record, secrets
@@ -147,8 +149,17 @@ def _prepare(name, connection, roles, raw_settings, check_mode=False, diff=False
 
 def run_prepared(device, params, claims=None):
     """One device's whole run with the run options of ``params``; ``claims`` shared by the devices of a run."""
-    return dev.run_device(device, params["areas"], params["preflight"], params["usable_states"],
-                          params["preflight_subsets"], claims=claims)
+    record = dev.run_device(device, params["areas"], params["preflight"], params["usable_states"],
+                            params["preflight_subsets"], claims=claims)
+    return ran_with(record, device.check_mode, params["areas"])
+
+
+def ran_with(record, check_mode, roles):
+    """The record says how it ran: in check mode or not (the report's mode follows it) and which areas it was asked
+    for (the report's per-area outcome: an area not asked for is skipped)."""
+    record["check_mode"] = bool(check_mode)
+    record["areas"] = list(roles)
+    return record
 
 
 def task_result(records, names, fleet, options, seconds):

@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import os
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -24,6 +25,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._config import are
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken.fortitoken_license import DEFAULT_MEMORY
 from ansible_collections.fortifleet.auth.plugins.module_utils._info.fortigate_info import SUBSET_ORDER
+from ansible_collections.fortifleet.auth.plugins.module_utils._task import journal
 
 # The settings pass values straight to these module options: the same choices.
 TRUSTHOST_MODES = API_USER_SPEC["trusthost_mode"]["choices"]
@@ -61,7 +63,11 @@ ROLE_SETTINGS = dict(
                 description="Repair what can be repaired; false only diagnoses."),
             ftm_push_status=dict(
                 type="str", choices=["enable", "disable"], default="enable",
-                description="Wanted push status."),
+                description=[
+                    "Wanted push status.",
+                    "C(enable) is never written to a device without a callback address (C(server)/C(server-ip) or "
+                    "C(interface)) when O(ftm_push_server) and O(ftm_push_server_from_interface) are empty: push "
+                    "stays disabled and the report says what to give (C(FTM_PUSH_SERVER_UNSET))."]),
             ftm_push_server=dict(
                 type="str", default="",
                 description="Public IPv4 address or FQDN phones call back to (FQDN needs FortiOS 6.4.10+)."),
@@ -83,7 +89,12 @@ ROLE_SETTINGS = dict(
                 description="Dynamic-address interface for the callback (7.6.4+); empty leaves it."),
             ftm_push_allow_ftm_access=dict(
                 type="bool", default=True,
-                description="Add C(ftm) to allowaccess of the callback interface when it is known."),
+                description=[
+                    "Add C(ftm) to C(allowaccess) of the interface that receives the callback (keeping its other "
+                    "values) when it lacks it (C(FTM_PUSH_NO_FTM_ACCESS)) and the interface is known.",
+                    "On by default here and in fleet runs (it repairs a diagnosed problem), unlike the "
+                    "M(fortifleet.auth.ftm_push) module's own O(fortifleet.auth.ftm_push#module:allow_ftm_access), "
+                    "which is off by default. Set false to leave every interface alone."]),
             ftm_push_access_interface=dict(
                 type="str", default="",
                 description="The interface that receives the callback, when the address is on an upstream NAT "
@@ -249,10 +260,17 @@ ROLE_SETTINGS = dict(
                 type="bool", default=False,
                 description="Regenerate the api-user's key once and write it to "
                             "C(<api_access_key_dir>/<inventory_hostname>.key) (mode 0600)."),
-            # The fleet action sets <playbook_dir>/fortifleet-keys itself, as the role's default does.
+            # Empty: the state directory beside the journal (device_settings), never inside the installed collection
+            # (a playbook run by its collection name has its playbook_dir there).
             api_access_key_dir=dict(
-                type="path", default="{{ playbook_dir }}/fortifleet-keys", fleet_default="fortifleet-keys",
-                description="Existing directory for rotated keys."),
+                type="str", default="",
+                description=[
+                    "Directory for rotated keys.",
+                    "Empty (the default): C($XDG_STATE_HOME/fortifleet.auth/keys) (C(~/.local/state/fortifleet.auth/"
+                    "keys); beside the journal directory when C(FORTIFLEET_JOURNAL_DIR) is set), created with mode "
+                    "0700 when a rotation first needs it. A directory you name must exist.",
+                    "A rotation the directory refuses (not writable) changes nothing on the device, fails the area "
+                    "and makes the run's exit status non-zero after the report is written."]),
         ),
     ),
     preflight=dict(
@@ -264,9 +282,9 @@ ROLE_SETTINGS = dict(
             "Prints one line per device and the count of the fleet, records each device's result in the host fact "
             "C(fortifleet_preflight) and adds its findings to C(fortifleet_findings).",
             "Devices whose access is not usable (refused token, trusthost mismatch, lock-out, TLS, unreachable, "
-            "timeout) are reported and then removed from the rest of the play with C(meta end_host), so one bad "
-            "device never stops the fleet run. With O(preflight_fail_on_error) they fail instead, which makes the "
-            "play's exit status non-zero.",
+            "timeout, or an error such as refused input or a failed access probe) are reported and then removed "
+            "from the rest of the play with C(meta end_host), so one bad device never stops the fleet run. "
+            "With O(preflight_fail_on_error) they fail instead, which makes the play's exit status non-zero.",
         ],
         options=dict(
             preflight_subsets=dict(
@@ -274,7 +292,9 @@ ROLE_SETTINGS = dict(
                 description="fortigate_info subsets to read."),
             preflight_fail_on_error=dict(
                 type="bool", default=False,
-                description="Fail devices whose access is not usable instead of ending them quietly."),
+                description=[
+                    "Fail devices whose access is not usable, whatever the reason, instead of ending them quietly.",
+                    "The playbooks and the report role honour it too: the run fails after the report is written."]),
             # forbidden: authenticated, some areas denied.
             preflight_usable_states=dict(
                 type="list", elements="str", default=["ok", "forbidden"],
@@ -305,16 +325,21 @@ ROLE_SETTINGS = dict(
                 type="str", default="fortifleet",
                 description="Name of the run, shown in the report."),
             report_check_mode=dict(
-                type="bool", default=False,
-                description="Whether the devices ran in check mode (changes count as drift)."),
+                type="bool", default="the run's C(--check)", role_default="{{ ansible_check_mode }}",
+                description=[
+                    "Whether the devices ran in check mode (the report's mode is C(check), changes count as drift "
+                    "and no device is C(fixed)).",
+                    "The report is a check-mode report also when this is false but a device's record says it ran "
+                    "in check mode (a task or play with C(check_mode: true)): the mode comes from what ran."]),
             report_started=dict(
                 type="str", default="",
                 description="Start time of the run (ISO 8601); empty uses the report time."),
             report_fail_on_unusable=dict(
                 type="bool", default=False, role_default="{{ preflight_fail_on_error | default(false) }}",
                 description=[
-                    "Fail after writing the report when a device had no usable REST API access (unreachable or "
-                    "refused).",
+                    "Fail after writing the report when a device had no usable REST API access, whatever the "
+                    "reason (refused token, trusthost, lock-out, TLS, unreachable, timeout, or an error such as "
+                    "refused input or a failed access probe).",
                     "Defaults to C(preflight_fail_on_error), the preflight role's option of the same meaning.",
                 ]),
         ),
@@ -364,7 +389,23 @@ def device_settings(raw, roles, api_user=None):
     settings = validate_settings(raw, roles)
     if "api_access_user" in settings and not settings["api_access_user"]:
         settings["api_access_user"] = api_user or ""
+    if "api_access_key_dir" in settings and not settings["api_access_key_dir"]:
+        settings["api_access_key_dir"] = default_key_directory(create=settings.get("api_access_rotate_key"))
+    elif settings.get("api_access_key_dir"):
+        settings["api_access_key_dir"] = os.path.expanduser(settings["api_access_key_dir"])
     return settings
+
+
+def default_key_directory(create=False):
+    """Where rotated keys go by default: ``keys`` beside the journal directory (the user's state home), created
+    0700 when ``create`` (a rotation needs it). A failure to create it is left to the rotation to report."""
+    directory = os.path.join(os.path.dirname(os.path.abspath(journal.default_directory())), "keys")
+    if create and not os.path.isdir(directory):
+        try:
+            os.makedirs(directory, 0o700)
+        except OSError:
+            pass  # api_user refuses the rotation with the reason (not writable), before any request
+    return directory
 
 
 # Settings whose values are secrets: scrubbed from every record, even when the device is refused.

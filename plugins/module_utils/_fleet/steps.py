@@ -30,7 +30,13 @@ def given(args):
 
 def info(device, subsets, **extra):
     """fortigate_info for these subsets on the device; AreaFailed when it fails."""
-    return must(device.step("fortigate_info", dict(gather_subset=subsets, **given(extra))))
+    result = must(device.step("fortigate_info", dict(gather_subset=subsets, **given(extra))))
+    # fortigate_info gives each subset its own error: an area whose own read failed goes no further.
+    failed = [(result["fortigate"].get("errors") or {}).get(s) for s in subsets]
+    failed = [f["message"] for f in failed if f]
+    if failed:
+        raise AreaFailed("; ".join(failed))
+    return result
 
 
 def ids(findings):

@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import grouped_findings, plural
+
 LEFT_OUT_SHOWN = 20
 
 
@@ -20,9 +22,10 @@ def progress_line(name, record):
     text = "%s: access %s" % (name, pre.get("access") or "not run")
     if pre.get("version"):
         text += ", FortiOS %s" % pre["version"]
-    open_ids = sorted(set(f["id"] for f in record["findings"] if f.get("severity") in ("critical", "warning")))
+    open_ids = grouped_findings(sorted((f for f in record["findings"] if f.get("severity") in ("critical", "warning")),
+                                       key=lambda f: f["id"]))
     if open_ids:
-        text += "; findings: %s" % ", ".join(open_ids)
+        text += "; findings: %s" % "; ".join(open_ids)
     if record["changes"]:
         verb = "would change" if any(c.get("check_mode") for c in record["changes"]) else "changed"
         text += "; %s: %s" % (verb, ", ".join(sorted(set(c["area"] for c in record["changes"]))))
@@ -43,10 +46,10 @@ def summary(records, usable_states, preflight_only=False):
     failed = sorted(n for n, r in records.items() if r["errors"])
     changed = sorted(n for n, r in records.items() if r["changes"])
     if preflight_only:
-        line = "Preflight: %d of %d devices usable" % (len(usable), len(records))
+        line = "Preflight: %d of %s usable" % (len(usable), plural(len(records), "device"))
     else:
-        line = "%d devices: %d usable, %d changed or drifting, %d with errors" % (
-            len(records), len(usable), len(changed), len(failed))
+        line = "%s: %d usable, %d changed or drifting, %d with errors" % (
+            plural(len(records), "device"), len(usable), len(changed), len(failed))
     if left_out:
         line += "; left out: %s" % ", ".join("%s (%s)" % (n, (records[n].get("preflight") or {}).get("access"))
                                              for n in left_out[:LEFT_OUT_SHOWN])

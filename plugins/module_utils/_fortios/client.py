@@ -29,6 +29,7 @@ import random
 import threading
 import time
 import traceback
+import warnings
 
 try:
     from urllib.parse import quote
@@ -43,6 +44,11 @@ except ImportError:  # pragma: no cover - reported by the caller with missing_re
     requests = None
     rexc = None
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+try:
+    from urllib3.exceptions import InsecureRequestWarning
+except ImportError:  # pragma: no cover - requests brings urllib3
+    InsecureRequestWarning = None
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.access_groups import access_group
@@ -162,6 +168,25 @@ def writes_reported_to(callback):
         _WRITE_LOG.callback = previous
 
 
+# The HTTP trace (-vvv): a callable that takes one line per request sent, or None. Process-wide, so the threads
+# of a fleet run trace too; each Ansible task runs in its own worker process.
+_TRACE = {"sink": None}
+
+
+def set_trace(sink):
+    """Send one line per HTTP request to ``sink(line)`` (None: no trace)."""
+    _TRACE["sink"] = sink
+
+
+def trace_line(label, method, path, query, status, seconds, retry):
+    """What the trace says of one request: method, path, the query's keys (never its values), status or failure,
+    milliseconds and retry number. Never a header, a body or a query value, so never a token, key, password or
+    licence code."""
+    keys = ",".join(sorted(str(k) for k in query or {}))
+    return "fortifleet.auth HTTP %s: %s %s%s -> %s in %d ms (retry %d)" % (
+        label, method, path, "?" + keys if keys else "", status, int(round(seconds * 1000)), retry)
+
+
 def run_id():
     """An id of the ansible-playbook run this process belongs to: its parent's pid and start time (Ansible runs
     each task in a worker process forked by the one ansible-playbook process)."""
@@ -225,6 +250,10 @@ class FortiOSClient(object):
         # Passed with every request: a session-level verify loses to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
         # in requests' environment merge, which would silently ignore ca_path.
         self.verify = (ca_path or True) if validate_certs else False
+        if self.verify is False and use_ssl and InsecureRequestWarning is not None:
+            # The task already warns once, in the collection's words (runtime.INSECURE_WARNING); urllib3's own
+            # warning per request would reach the terminal through ansible-core's "errantly sent data to stderr".
+            warnings.filterwarnings("ignore", category=InsecureRequestWarning)
         self.session.headers.update({"Accept": "application/json"})
         if access_token:
             self.session.headers["Authorization"] = "Bearer %s" % access_token
@@ -367,6 +396,7 @@ class FortiOSClient(object):
         attempts = 1 + (self.retries if idempotent else 0)
         for attempt in range(attempts):
             self._check_guard(ctx)
+            ctx["retry"] = attempt
             try:
                 return self._send_once(method, url, query, body, headers, ctx)
             except err.FortiOSError as exc:
@@ -399,6 +429,25 @@ class FortiOSClient(object):
                 _WRITE_LOG.callback({"method": method, "object": ctx["obj"], "outcome": outcome})
 
     def _send(self, method, url, query, body, headers, ctx):
+        sink = _TRACE["sink"]
+        if sink is None:
+            return self._send_untraced(method, url, query, body, headers, ctx)
+        started, outcome = time.time(), "no answer"
+        try:
+            answer = self._send_untraced(method, url, query, body, headers, ctx)
+            outcome = answer.status
+            return answer
+        except err.FortiOSError as exc:
+            outcome = exc.status or exc.kind
+            raise
+        finally:
+            try:
+                sink(trace_line(self.label, method, url[len(self.base_url) - len("/api/v2"):], query, outcome,
+                                time.time() - started, ctx.get("retry", 0)))
+            except Exception:  # pylint: disable=broad-except
+                pass  # the trace must never cost a request its result
+
+    def _send_untraced(self, method, url, query, body, headers, ctx):
         self.requests_sent += 1
         try:
             resp = self.session.request(method, url, params=query, json=body, headers=headers,
@@ -468,12 +517,16 @@ class FortiOSClient(object):
         # Extra keys some releases add to error bodies (e.g. forticare_error_message, troubleshooting.md B9).
         details = dict((k, body[k]) for k in _DETAIL_KEYS if isinstance(body, dict) and k in body)
         if status == 401:
+            # README "Errors you can act on": what happened first, the fix last.
             hint = ("The device refused the API token: it is wrong, expired, regenerated or deleted, or the "
                     "controller's source address is outside the api-user's trusthost (NAT changes it), or a "
-                    "token was sent in the URL to FortiOS 7.4.5+. Not retried: three failed key attempts "
-                    "in 60 s lock this source out (HTTP 429).")
+                    "token was sent in the URL to FortiOS 7.4.5+. It was not retried: three failed key attempts "
+                    "in 60 s lock this source out (HTTP 429). Fix: put the api-user's current key into "
+                    "fortigate_access_token (or access_token), or add the controller's address to the api-user's "
+                    "trusthost.")
             if not self.has_token:
-                hint = "No access token was given: set access_token or FORTIOS_ACCESS_TOKEN. " + hint
+                hint = ("No access token was given, so the device answered 401. Fix: set fortigate_access_token "
+                        "in the inventory (or access_token, or the environment variable FORTIOS_ACCESS_TOKEN).")
             return err.TokenRejectedError(detail=detail, hint=hint, **kw)
         if status == 403:
             group = access_group(ctx["api"], ctx["api_path"])

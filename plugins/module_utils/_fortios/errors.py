@@ -164,3 +164,14 @@ class AmbiguousResultError(FortiOSError):
     """A non-idempotent action was sent but its answer was lost."""
 
     kind = "ambiguous"
+
+
+# Failures after which no further request to the device can succeed in this task: the token is refused (a second
+# failed key attempt brings a lock-out closer, fortios-api.md §7), or the device cannot be reached at all.
+DEVICE_GONE = (TokenRejectedError, LockedOutError, TLSError, UnreachableError, RequestTimeoutError)
+
+
+def read_failure(exc):
+    """A failed read as data (a subset's typed error in fortigate_info): kind, HTTP status, path and text."""
+    return {"kind": exc.kind, "http_status": getattr(exc, "status", None), "path": getattr(exc, "path", None),
+            "message": str(exc)}

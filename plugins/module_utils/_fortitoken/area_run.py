@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.steps import given, ids, info, must
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken.interrupted import FINDING as INCOMPLETE
 
@@ -108,7 +109,11 @@ def run(device, s):
             change = dict((k, step[k]) for k in CHANGE_KEYS if k in step)
             change.update(area="fortitoken", check_mode=device.check_mode)
             device.record["changes"].append(change)
-    found = after["findings"]
+    found = list(after["findings"])
+    if not (after["fortigate"].get("fortitoken") or {}).get("tokens") and not s["fortitoken_license_codes"] \
+            and not trial.get("changed"):
+        # troubleshooting.md B9: FortiCare answers 14/10 only to an import; the device shows no licence state.
+        found.append(fnd.finding("FORTITOKEN_LICENSE_NOT_CHECKED", "user/fortitoken is empty"))
     # The re-diagnosis already compares an open journal entry with the device: one such finding per device.
     skip = (INCOMPLETE,) if INCOMPLETE in ids(found) else ()
     return found + [f for step in steps for f in step.get("findings") or [] if f.get("id") not in skip]

@@ -68,6 +68,12 @@ FORTICARE_FINDINGS = {
 }
 FORTICARE_PERMANENT = (14, 10)  # troubleshooting.md B9: an expired or unknown licence cannot be revived
 
+fnd.define("FORTITOKEN_LICENSE_NOT_CHECKED", "info", "fortitoken",
+           "No FortiToken is on the device and no licence code was given: whether a FortiToken Mobile licence is "
+           "usable could not be checked.",
+           "A FortiGate shows nothing of a licence before it is imported: an expired licence (FortiCare 14) or an "
+           "unknown licence card (FortiCare 10) is only answered by FortiCare on import (KB 194508). To check and "
+           "import a licence, give its activation code in fortitoken_license_codes (it is sent once, never printed).")
 fnd.define("FORTITOKEN_NOT_ACTIVATED", "warning", "fortitoken",
            "FortiToken {serial} is not activated (status {status}).",
            "The collection activates it once (fortifleet.auth.fortitoken state: active).", auto_fix=True)

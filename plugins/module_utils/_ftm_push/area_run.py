@@ -33,6 +33,8 @@ def run(device, s):
             server_cert=s["ftm_push_server_cert"], proxy=s["ftm_push_proxy"], interface=s["ftm_push_interface"],
             allow_ftm_access=s["ftm_push_allow_ftm_access"] and access_known,
             ftm_access_interface=s["ftm_push_access_interface"]))))
+    if result.get("held_back"):
+        device.note(result["held_back"])
     after = before
     if result.get("changed"):
         record_change(device, "ftm_push", "system/ftm-push", result)

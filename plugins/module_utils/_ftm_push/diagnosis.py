@@ -32,7 +32,8 @@ FQDN_MAX = 127  # fortios-api.md §1: ftm-push server, max 127 characters
 
 fnd.define("FTM_PUSH_DISABLED", "critical", "ftm_push",
            "FortiToken Mobile push is disabled (config system ftm-push, status disable).",
-           "The collection enables it (fortifleet.auth.ftm_push status: enable).", auto_fix=True)
+           "The collection enables it (fortifleet.auth.ftm_push status: enable) once a callback address is set; "
+           "without one it stays disabled and FTM_PUSH_SERVER_UNSET says what to give.", auto_fix=True)
 fnd.define("FTM_PUSH_SERVER_CERT_MISSING", "critical", "ftm_push",
            "ftm-push server-cert is {problem}: phones show 'invalid server certificate' when approving.",
            "The collection sets server-cert to {fix} (the factory certificate of this FortiOS version, or the one "
@@ -146,6 +147,11 @@ def diagnose(client, wanted_server=None, glob=None):
                                  address=address, version=str(version)))
     elif address is None and blank(current.get("interface")):
         found.append(fnd.finding("FTM_PUSH_SERVER_UNSET", "", field="server" if uses_server else "server-ip"))
+        for finding in found:
+            if finding["id"] == "FTM_PUSH_DISABLED" and not wanted_server:
+                # The collection does not enable push without a callback address (ftm_push.py): a human gives it.
+                finding["auto_fix"] = False
+                finding["detail"] += "; not enabled while no callback address is set (FTM_PUSH_SERVER_UNSET)"
     if wanted_server and not uses_server and not net.is_ipv4(wanted_server):
         found.append(fnd.finding("FTM_PUSH_FQDN_UNSUPPORTED", "", server=wanted_server, version=str(version)))
     iface = callback_interface(current, interfaces, address)

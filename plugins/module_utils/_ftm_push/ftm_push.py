@@ -124,6 +124,24 @@ def _access_interface(params, current, interfaces, address):
     return name
 
 
+HELD_BACK = ("FortiToken Mobile push was left disabled: it has no callback address (server/server-ip or interface), "
+             "and enabling it would only make phones wait for a push that cannot arrive. Give ftm_push_server (or "
+             "ftm_push_server_from_interface) and run again.")
+
+
+def _hold_back_enable(desired, current, version):
+    """Never enable push without a callback address (a new broken state): drop ``status: enable`` from ``desired``
+    and say why, or None."""
+    if desired.get("status") != "enable" or current.get("status") == "enable":
+        return None
+    merged = dict(current)
+    merged.update(desired)
+    if callback_address(version, merged) is not None or not blank(merged.get("interface")):
+        return None
+    del desired["status"]
+    return HELD_BACK
+
+
 def run(ctx):
     params = ctx.params
     _validate_static(params)
@@ -131,6 +149,9 @@ def run(ctx):
     version, current, interfaces, certs = read_state(client)
     _validate_for_device(params, version, interfaces, certs)
     desired, address = _desired_push(params, version, current, interfaces, certs)
+    held_back = _hold_back_enable(desired, current, version)
+    if held_back:
+        ctx.warn("%s: %s" % (ctx.label, held_back))
     access_iface = None
     if params["allow_ftm_access"]:
         merged = dict(current)
@@ -156,6 +177,8 @@ def run(ctx):
     out = {"changed": push["changed"] or bool(iface_result and iface_result["changed"]),
            "changed_keys": changed_keys, "ftm_push": push["after"], "version": str(version),
            "callback_interface": access_iface}
+    if held_back:
+        out["held_back"] = held_back
     if diffs:
         out["diff"] = diffs
     return out

@@ -6,7 +6,9 @@
 
 Internal API of fortifleet.auth: may change in any release.
 
-Each subset is its area's diagnosis (``_<area>/diagnosis.py``); this file only runs them in order.
+Each subset is its area's diagnosis (``_<area>/diagnosis.py``); this file only runs them in order. Each subset
+gives its own data or its own typed error (``errors``): a read that fails costs only what depends on it, and the
+access classification comes from the ``api_access`` probe alone.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -37,12 +39,21 @@ ARGUMENT_SPEC = with_connection(dict(
 MODULE_KWARGS = {}
 
 
-def _global_settings(client):
+def global_settings(client, facts=None, needed_for=None):
+    """``system/global`` (the admin ports, ...), or None when it cannot be read: a failed auxiliary read costs only
+    the checks that need it, and says so in ``facts['incomplete']``."""
     try:
         glob = client.get("system/global", scope="global").results
-    except err.PermissionDeniedError:
+    except err.DEVICE_GONE:
+        raise
+    except err.FortiOSError as exc:
+        if facts is not None and needed_for:
+            facts.setdefault("incomplete", {})[needed_for] = "%s (%s)" % (READ_FAILED_NOTE, exc)
         return None
     return glob if isinstance(glob, dict) else None
+
+
+READ_FAILED_NOTE = "not checked against system/global (the admin ports): it could not be read"
 
 
 def gather_api_access(ctx, client, facts):
@@ -51,7 +62,10 @@ def gather_api_access(ctx, client, facts):
 
 
 def gather_ftm_push(ctx, client, facts):
-    facts["ftm_push"], found = ftm_push.diagnose(client, ctx.params.get("ftm_push_server"), _global_settings(client))
+    glob = global_settings(client, facts, "ftm_push")
+    if glob is None and "ftm_push" in facts.get("incomplete", {}):
+        ctx.warn("%s: FortiToken Mobile push port %s" % (ctx.label, facts["incomplete"]["ftm_push"]))
+    facts["ftm_push"], found = ftm_push.diagnose(client, ctx.params.get("ftm_push_server"), glob)
     return found
 
 
@@ -75,6 +89,19 @@ def selected_subsets(requested):
     return [name for name in SUBSET_ORDER if name in wanted]
 
 
+def _gather(ctx, client, subset, facts, findings):
+    """One subset: its data, or its own typed error in ``facts['errors']`` (the other subsets still run)."""
+    try:
+        findings.extend(GATHERERS[subset](ctx, client, facts))
+    except err.DEVICE_GONE:
+        raise
+    except err.FortiOSError as exc:
+        facts.setdefault("errors", {})[subset] = err.read_failure(exc)
+        if subset == "api_access":
+            # The probe itself could not classify access: the device is not usable (nothing else is read).
+            facts["api_access"] = {"status": "error", "http_status": exc.status, "detail": str(exc)}
+
+
 def run(ctx):
     client = ctx.client()
     facts = {"host": ctx.label}
@@ -84,12 +111,14 @@ def run(ctx):
     with client.read_only():
         for subset in subsets:
             try:
-                findings.extend(GATHERERS[subset](ctx, client, facts))
-            except err.PermissionDeniedError as exc:
+                _gather(ctx, client, subset, facts, findings)
+            except err.DEVICE_GONE as exc:
                 if "api_access" not in subsets:
                     raise
-                # Already reported as API_PERMISSION_DENIED: keep going with what can be read.
-                facts.setdefault("errors", {})[subset] = str(exc)
+                # The probe said the device was usable, then it stopped answering or refused the token.
+                facts.setdefault("errors", {})[subset] = err.read_failure(exc)
+                facts["skipped_subsets"] = [s for s in subsets if s not in facts and s not in facts["errors"]]
+                break
             access = facts.get("api_access", {}).get("status", "ok")
             if access not in ("ok", "forbidden"):
                 # Without working access nothing else can be read, and a second failed key attempt

@@ -12,7 +12,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import build, summary_lines
+from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import (
+    USABLE, build, left_out, rotation_refused, summary_lines)
 from ansible_collections.fortifleet.auth.plugins.module_utils._report.render import write
 
 ARGUMENT_SPEC = dict(
@@ -20,7 +21,9 @@ ARGUMENT_SPEC = dict(
     devices=dict(type="list", elements="str"),
     report_dir=dict(type="path", default="fortifleet-report"),
     run_name=dict(type="str", default="fortifleet"),
-    check_mode_run=dict(type="bool", default=False),
+    # None: the mode the devices' records say they ran in (a check-mode run of any task is reported as check).
+    check_mode_run=dict(type="bool"),
+    usable_states=dict(type="list", elements="str", default=list(USABLE)),
     started=dict(type="str"),
     redact=dict(type="list", elements="str", no_log=True, default=[]),
 )
@@ -34,9 +37,13 @@ def run(ctx):
         raise err.InputError("devices", "is read from the inventory by the action plugin, which did not run",
                              "Give 'hosts' when the module runs without its action plugin.")
     report = build(params["hosts"], params["run_name"], params["check_mode_run"], params.get("started"),
-                   params["redact"])
+                   params["redact"], params["usable_states"])
     out = {"changed": False, "summary": report["summary"], "summary_lines": summary_lines(report), "files": {},
-           "left_out": [d["name"] for d in report["devices"] if d["status"] in ("unreachable", "auth_failed")]}
+           "mode": report["run"]["mode"],
+           # Every device without usable access, whatever the reason: preflight_fail_on_error fails the run for them.
+           "left_out": left_out(report, params["usable_states"]),
+           # A refused key rotation fails the run after the report (report role).
+           "rotation_refused": rotation_refused(report)}
     if not ctx.check_mode:
         out["files"] = write(report, params["report_dir"])
     return out

@@ -21,11 +21,16 @@ AUTH_FAILED = ("token_rejected", "trusthost_mismatch", "locked_out", "url_token_
 UNREACHABLE = ("unreachable", "timeout", "tls_untrusted")
 STATUS_ORDER = ("error", "unreachable", "auth_failed", "needs_human", "drift", "fixed", "ok")
 REDACTED = "********"
+# Access states in which a device stays in the run (the preflight's default usable_states).
+USABLE = ("ok", "forbidden")
+# The outcome of one area on one device (report.json ``areas``, one JUnit test case each).
+OUTCOMES = ("passed", "failed", "error", "skipped")
 
 
 # What the roles record per device as host facts (the report role's documented interface).
 ROLE_FACTS = {"preflight": "fortifleet_preflight", "findings": "fortifleet_findings",
-              "changes": "fortifleet_changes", "errors": "fortifleet_errors"}
+              "changes": "fortifleet_changes", "errors": "fortifleet_errors", "areas": "fortifleet_areas",
+              "skipped_areas": "fortifleet_skipped_areas", "check_mode": "fortifleet_check_mode"}
 # What the playbooks record per device from a fleet task: its whole record.
 FLEET_RESULT = "fortifleet_result"
 
@@ -38,8 +43,9 @@ def device_input(name, get):
     result = get(FLEET_RESULT)
     if result is not None and preflight is None:
         return result
-    out = dict((key, get(var) or []) for key, var in ROLE_FACTS.items() if key != "preflight")
-    out.update(preflight=preflight or {}, address=get("ansible_host") or name, ran=preflight is not None)
+    out = dict((key, get(var) or []) for key, var in ROLE_FACTS.items() if key not in ("preflight", "check_mode"))
+    out.update(preflight=preflight or {}, address=get("ansible_host") or name, ran=preflight is not None,
+               check_mode=bool(get(ROLE_FACTS["check_mode"])))
     return out
 
 
@@ -80,8 +86,59 @@ def _unique_findings(findings):
     return out
 
 
-def build(hosts, run_name, check_mode, started=None, secrets=()):
-    """The report dict. ``hosts`` maps a device name to what the roles recorded for it."""
+def ran_in_check_mode(data):
+    """Whether a device's run was a check-mode run: its record says so, or a change it recorded does."""
+    return bool(data.get("check_mode")) or any(c.get("check_mode") for c in data.get("changes") or [])
+
+
+def _area_of(error):
+    """The area an error of a device's record ("<area or role>: message") belongs to."""
+    head = error.split(":", 1)[0].strip()
+    if head in areas.BY_ROLE:
+        return areas.of_role(head)
+    return head if head in AREAS else "api_access"  # preflight, input: the device's access
+
+
+def area_outcomes(data, access, findings, errors, usable=USABLE):
+    """Per area: passed, failed (unresolved critical findings), error (the area failed) or skipped, with why.
+
+    ``data['areas']`` lists the areas the run was asked for (area ids or role names)."""
+    asked = set(areas.of_role(a) if a in areas.BY_ROLE else a for a in data.get("areas") or [])
+    skipped = set(areas.of_role(a) if a in areas.BY_ROLE else a for a in data.get("skipped_areas") or [])
+    errors_by_area = {}
+    for error in errors:
+        errors_by_area.setdefault(_area_of(error), []).append(error)
+    out = {}
+    for area in AREAS:
+        critical = [f for f in findings if f.get("area") == area and f.get("severity") == "critical"]
+        if area in errors_by_area:
+            out[area] = {"outcome": "error", "message": "; ".join(errors_by_area[area])}
+        elif area == "api_access" and access == "not_run":
+            out[area] = {"outcome": "skipped", "message": "the preflight did not run for this device"}
+        elif area == "api_access" and access not in usable:
+            out[area] = {"outcome": "failed", "message": "; ".join(
+                "%s: %s" % (f["id"], f.get("summary", "")) for f in critical) or "REST API access is %s" % access}
+        elif area != "api_access" and access not in usable:
+            out[area] = {"outcome": "skipped", "message": "the device was left out of the run: REST API access is %s"
+                         % access}
+        elif area not in ("api_access", "system") and area not in asked:
+            out[area] = {"outcome": "skipped", "message": "not part of this run"}
+        elif area in skipped:
+            out[area] = {"outcome": "skipped", "message": "did not run on this device (see its notes)"}
+        elif critical:
+            out[area] = {"outcome": "failed", "message": "; ".join(
+                "%s: %s" % (f["id"], f.get("summary", "")) for f in critical)}
+        else:
+            out[area] = {"outcome": "passed"}
+    return out
+
+
+def build(hosts, run_name, check_mode, started=None, secrets=(), usable=USABLE):
+    """The report dict. ``hosts`` maps a device name to what the roles recorded for it.
+
+    The run is a check-mode run when ``check_mode`` says so or any device's record says it ran in check mode:
+    one notion of run mode, from the task that ran to the report."""
+    check_mode = bool(check_mode) or any(ran_in_check_mode(data or {}) for data in hosts.values())
     devices = []
     for name in sorted(hosts):
         data = hosts[name] or {}
@@ -96,6 +153,7 @@ def build(hosts, run_name, check_mode, started=None, secrets=()):
             "status": device_status(access, findings, changes, errors, check_mode),
             "version": pre.get("version"), "serial": pre.get("serial"), "model": system.get("model"),
             "findings": findings, "changes": changes, "errors": errors,
+            "areas": area_outcomes(data, access, findings, errors, usable),
         })
     by_status = dict((s, 0) for s in STATUS_ORDER)
     by_id, human = {}, {}
@@ -106,7 +164,8 @@ def build(hosts, run_name, check_mode, started=None, secrets=()):
             if not finding.get("auto_fix") and finding.get("severity") in ("critical", "warning"):
                 entry = human.setdefault(finding["id"], {"id": finding["id"], "severity": finding["severity"],
                                                          "remediation": finding.get("remediation"), "devices": []})
-                entry["devices"].append(device["name"])
+                if device["name"] not in entry["devices"]:
+                    entry["devices"].append(device["name"])
     report = {
         "schema_version": SCHEMA_VERSION,
         "run": {"name": run_name, "mode": "check" if check_mode else "apply",
@@ -117,6 +176,48 @@ def build(hosts, run_name, check_mode, started=None, secrets=()):
         "devices": devices,
     }
     return _redact(report, [s for s in secrets if s and len(s) >= 6])
+
+
+def rotation_refused(report):
+    """The devices whose asked-for key rotation was refused before it ran (api_user refuses a key_file it cannot
+    write: "Invalid value for 'key_file'"): the run must not look successful, since the key it was asked to
+    rotate is still the old one."""
+    return [d["name"] for d in report["devices"]
+            if any(e.startswith("api_access:") and "'key_file'" in e for e in d["errors"])]
+
+
+def left_out(report, usable=USABLE):
+    """The devices without usable REST API access, whatever the reason (wrong token, unreachable, error)."""
+    return [d["name"] for d in report["devices"] if d["access"] not in usable]
+
+
+def grouped_findings(findings, most=5):
+    """One text per finding id, with the objects it concerns and how many: 'FORTITOKEN_NOT_ACTIVATED: FTKMOB1,
+    FTKMOB2 (2)'; an id without objects is just the id (with its count when repeated)."""
+    order, objects, counts = [], {}, {}
+    for finding in findings or []:
+        fid = finding.get("id")
+        if fid not in counts:
+            order.append(fid)
+            counts[fid], objects[fid] = 0, []
+        counts[fid] += 1
+        if finding.get("object") and finding["object"] not in objects[fid]:
+            objects[fid].append(finding["object"])
+    out = []
+    for fid in order:
+        names = objects[fid]
+        text = fid
+        if names:
+            text += ": " + ", ".join(names[:most]) + (", ..." if len(names) > most else "")
+        if counts[fid] > 1:
+            text += " (%d)" % counts[fid]
+        out.append(text)
+    return out
+
+
+def plural(count, word, words=None):
+    """'1 device', '2 devices'."""
+    return "%d %s" % (count, word if count == 1 else (words or word + "s"))
 
 
 def _short_list(names, most=8):
@@ -133,8 +234,9 @@ def change_text(change):
 def summary_lines(report):
     run, s = report["run"], report["summary"]
     counts = ", ".join("%s %d" % (k, v) for k, v in s["by_status"].items() if v)
-    lines = ["fortifleet.auth %s (%s): %d devices: %s" % (run["name"], run["mode"], run["devices"], counts or "none")]
+    lines = ["fortifleet.auth %s (%s): %s: %s" % (run["name"], run["mode"], plural(run["devices"], "device"),
+                                                  counts or "none")]
     for action in s["human_actions"]:
-        lines.append("  needs a human: %s on %d device(s): %s"
-                     % (action["id"], len(action["devices"]), _short_list(action["devices"])))
+        lines.append("  needs a human: %s on %s: %s"
+                     % (action["id"], plural(len(action["devices"]), "device"), _short_list(action["devices"])))
     return lines

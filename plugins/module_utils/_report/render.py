@@ -22,7 +22,8 @@ except ImportError:  # pragma: no cover
     from cgi import escape as html_escape
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import AREAS, STATUS_ORDER, change_text
+from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import (
+    AREAS, STATUS_ORDER, change_text, grouped_findings, plural)
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.files import atomic_write
 
 
@@ -68,14 +69,14 @@ def render_markdown(report):
     if not s["human_actions"]:
         out.append("Nothing.")
     for action in s["human_actions"]:
-        out += ["### %s (%s, %d device(s))" % (action["id"], action["severity"], len(action["devices"])), "",
+        out += ["### %s (%s, %s)" % (action["id"], action["severity"], plural(len(action["devices"]), "device")), "",
                 _md(action["remediation"]), "", "Devices: %s" % _md(", ".join(action["devices"])), ""]
     out += ["", "## Devices", "", "| Device | Status | Access | FortiOS | Findings | Changes | Errors |",
             "| --- | --- | --- | --- | --- | --- | --- |"]
     for d in report["devices"]:
         out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
             _md(d["name"]), d["status"], _md(d["access"]), _md(d["version"] or ""),
-            _md(", ".join(f["id"] for f in d["findings"])) or "-",
+            _md("; ".join(grouped_findings(d["findings"]))) or "-",
             _md("; ".join(change_text(c) for c in d["changes"])) or "-", _md("; ".join(d["errors"])) or "-"))
     return "\n".join(out) + "\n"
 
@@ -107,7 +108,7 @@ def _e(value):
 
 def _html_row(d):
     cells = [_e(d["name"]), _e(d["access"]), _e(d["version"]),
-             "<br>".join("%s %s" % (_e(f["severity"]), _e(f["id"])) for f in d["findings"]) or "-",
+             "<br>".join(_e(text) for text in grouped_findings(d["findings"])) or "-",
              "<br>".join(_e(change_text(c)) for c in d["changes"]) or "-",
              "<br>".join(_e(x) for x in d["errors"]) or "-"]
     status = "<td class=\"s-%s\">%s</td>" % (_e(d["status"]), _e(d["status"]))
@@ -124,34 +125,39 @@ def render_html(report):
     head = "".join("<th data-col=\"%d\">%s</th>" % (i, h) for i, h in enumerate(
         ("Device", "Status", "Access", "FortiOS", "Findings", "Changes", "Errors")))
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>FortiGate authentication report"
-            "</title><style>%s</style></head><body><h1>FortiGate authentication report: %s</h1><p>Mode %s, %d devices,"
+            "</title><style>%s</style></head><body><h1>FortiGate authentication report: %s</h1><p>Mode %s, %s,"
             " %s to %s</p><h2>Devices by status</h2><ul>%s</ul><h2>What a human must do</h2><ul>%s</ul>"
             "<h2>Devices</h2><p>Click a column to sort.</p><table id=\"devices\"><thead><tr>%s</tr></thead><tbody>%s"
             "</tbody></table><script>%s</script></body></html>\n" % (
-                _HTML_STYLE, e(run["name"]), e(run["mode"]), run["devices"], e(run["started"]), e(run["finished"]),
+                _HTML_STYLE, e(run["name"]), e(run["mode"]), plural(run["devices"], "device"), e(run["started"]), e(run["finished"]),
                 counts, human or "<li>Nothing.</li>", head, "".join(rows), _HTML_SCRIPT))
 
 
 def render_junit(report):
-    cases, failures = [], 0
+    """One test case per device and area, always: an area that did not run is skipped (with why), an area that
+    failed is an error, unresolved critical findings are a failure."""
+    cases, counts = [], {"failed": 0, "error": 0, "skipped": 0}
     for d in report["devices"]:
         for area in AREAS:
-            found = [f for f in d["findings"] if f.get("area") == area]
-            critical = [f for f in found if f.get("severity") == "critical"]
-            name = "%s.%s" % (d["name"], area)
+            outcome = (d.get("areas") or {}).get(area) or {"outcome": "passed"}
+            kind, message = outcome["outcome"], outcome.get("message") or ""
             body = ""
-            if area == "api_access" and d["status"] in ("unreachable", "auth_failed", "error") and not critical:
-                critical = [{"id": d["status"].upper(), "summary": "; ".join(d["errors"]) or d["access"]}]
-            if critical:
-                failures += 1
-                text = "\n".join("%s: %s" % (f["id"], f.get("summary", "")) for f in critical)
-                body = "<failure message=\"%s\" type=\"%s\">%s</failure>" % (
-                    _xa(critical[0]["id"]), _xa(critical[0]["id"]), _x(text))
+            if kind == "failed":
+                ids = [f["id"] for f in d["findings"] if f.get("area") == area and f.get("severity") == "critical"]
+                first = ids[0] if ids else d["status"].upper()
+                body = "<failure message=\"%s\" type=\"%s\">%s</failure>" % (_xa(first), _xa(first), _x(message))
+            elif kind == "error":
+                body = "<error message=\"%s\" type=\"area_error\">%s</error>" % (_xa(message[:200]), _x(message))
+            elif kind == "skipped":
+                body = "<skipped message=\"%s\"/>" % _xa(message)
+            if kind in counts:
+                counts[kind] += 1
             cases.append("<testcase classname=\"fortifleet.%s\" name=\"%s\">%s</testcase>" % (
-                _xa(area), _xa(name), body))
+                _xa(area), _xa("%s.%s" % (d["name"], area)), body))
     return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"fortifleet.auth %s\" tests=\"%d\" "
-            "failures=\"%d\" errors=\"0\">%s</testsuite></testsuites>\n" % (
-                _xa(report["run"]["name"]), len(cases), failures, "".join(cases)))
+            "failures=\"%d\" errors=\"%d\" skipped=\"%d\">%s</testsuite></testsuites>\n" % (
+                _xa(report["run"]["name"]), len(cases), counts["failed"], counts["error"], counts["skipped"],
+                "".join(cases)))
 
 
 RENDERERS = {

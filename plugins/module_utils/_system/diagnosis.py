@@ -18,6 +18,7 @@ import os
 import time
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import NEWEST_KNOWN, parse_device_version, version_warning
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.files import atomic_write
@@ -67,7 +68,14 @@ def gather(ctx, client, facts):
     results = status.results if isinstance(status.results, dict) else {}
     envelope = status.envelope
     version = parse_device_version(envelope.get("version") or client.device.get("version"), client.label)
-    glob = client.get("system/global", scope="global").results
+    try:
+        glob = client.get("system/global", scope="global").results
+    except err.DEVICE_GONE:
+        raise
+    except err.FortiOSError as exc:
+        # An auxiliary read (hostname fallback, VDOM mode): the version and serial above stand without it.
+        facts.setdefault("errors", {})["system"] = err.read_failure(exc)
+        glob = None
     glob = glob if isinstance(glob, dict) else {}
     lic = _license.read(client)
     facts["system"] = {
@@ -79,7 +87,7 @@ def gather(ctx, client, facts):
         "serial": envelope.get("serial"),
         "version": str(version),
         "build": envelope.get("build"),
-        "vdom_mode": glob.get("vdom-mode", "no-vdom"),
+        "vdom_mode": glob.get("vdom-mode", "no-vdom") if "system" not in facts.get("errors", {}) else None,
         "license": {k: v for k, v in lic.items() if k != "raw"},
     }
     facts["version"] = str(version)

@@ -6,7 +6,7 @@ import random
 import time
 
 KNOWN = {"latency_ms", "error_rate", "error_status", "error_format", "reset_rate", "truncate_rate",
-         "slow_body_ms", "html_error_rate", "force_429", "fail_next", "seed", "down", "tls", "stall", "down_from"}
+         "slow_body_ms", "html_error_rate", "force_429", "fail_next", "seed", "down", "tls", "stall", "down_from", "fail_path"}
 # stall / down_from pick one request precisely: the nth (1-based) whose method and path match.
 _TRIGGER_KEYS = {"method", "match", "nth"}
 
@@ -42,6 +42,13 @@ def validate(spec: dict) -> dict:
             raise ValueError("fail_next.status must be an HTTP status, 'reset', 'truncate' or 'html'")
         if fn.get("match") is not None and not isinstance(fn.get("match"), str):
             raise ValueError("fail_next.match must be a string (a part of the request path)")
+    if spec.get("fail_path") is not None:
+        fp = spec["fail_path"]
+        _validate_trigger("fail_path", fp, ("status",))
+        if not fp.get("match"):
+            raise ValueError("fail_path.match must name a part of the request path")
+        if not isinstance(fp.get("status", 404), int) or not 400 <= fp.get("status", 404) <= 599:
+            raise ValueError("fail_path.status must be an HTTP error status (400-599)")
     if spec.get("stall") is not None:
         st = spec["stall"]
         _validate_trigger("stall", st, ("ms", "when"))
@@ -110,15 +117,21 @@ def stall(dev, method, path):
     return float(spec["ms"]) / 1000.0, spec.get("when", "after")
 
 
-def pick(dev, path=""):
+def pick(dev, path="", method=None):
     """Decide the fault for this request: None or (kind, arg).  kind in
     reset | truncate | status (JSON error) | html | 429.
     fail_next.match limits fail_next to requests whose path contains it (e.g. "generate-key"),
-    so a test can lose exactly the answer of one action."""
+    so a test can lose exactly the answer of one action. fail_path answers every request whose path contains
+    its match (and whose method is fail_path.method, when given) with its status, until the faults are cleared."""
     f = dev.faults
     if not f:
         return None
     st = dev.fault_state
+    fp = f.get("fail_path")
+    # ASSUMED: one endpoint of a device failing for good (a read a firmware or profile does not serve) while the
+    # others answer; a FortiOS-style JSON error with that status.
+    if fp and fp["match"] in path and (method is None or _matches(fp, method, path)):
+        return ("status", int(fp.get("status", 404)))
     match = (f.get("fail_next") or {}).get("match")
     if st.get("fail_next", 0) > 0 and (not match or match in path):
         st["fail_next"] -= 1

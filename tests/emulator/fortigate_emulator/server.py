@@ -213,7 +213,7 @@ class Fleet:
         if f:
             if f.get("latency_ms"):
                 await asyncio.sleep(float(f["latency_ms"]) / 1000.0)
-            fault = faults.pick(dev, request.path)
+            fault = faults.pick(dev, request.path, request.method)
         else:
             fault = None
         write = request.method in ("POST", "PUT", "DELETE")

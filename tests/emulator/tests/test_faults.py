@@ -176,3 +176,25 @@ def test_stall_and_down_from_are_validated(faulty, spec):
     with pytest.raises(ControlError) as caught:
         faulty.emu.set_faults(spec, faulty.name)
     assert caught.value.status == 400
+
+
+def test_fail_path_fails_only_that_endpoint_every_time(faulty):
+    d = faulty
+    d.emu.set_faults({"fail_path": {"match": "cmdb/system/global", "status": 404}}, d.name)
+    g1, g2 = d.get("/api/v2/cmdb/system/global"), d.get("/api/v2/cmdb/system/global")
+    assert (g1.status_code, g2.status_code) == (404, 404)
+    assert g1.json()["http_status"] == 404
+    assert d.get(S).status_code == 200  # the other endpoints answer
+    assert d.emu.audit(d.name)[-2]["fault"] == "error"
+    d.emu.clear_faults(d.name)
+    assert d.get("/api/v2/cmdb/system/global").status_code == 200
+
+
+def test_fail_path_method_and_validation(faulty):
+    d = faulty
+    d.emu.set_faults({"fail_path": {"match": "system/status", "status": 500, "method": "POST"}}, d.name)
+    assert d.get(S).status_code == 200  # only POSTs fail
+    with pytest.raises(Exception):
+        d.emu.set_faults({"fail_path": {"status": 404}}, d.name)
+    with pytest.raises(Exception):
+        d.emu.set_faults({"fail_path": {"match": "x", "status": 200}}, d.name)

@@ -23,8 +23,7 @@ TOOL = os.path.join(ROOT, "tools", "role_settings.py")
 needs_tool = pytest.mark.skipif(not os.path.isfile(TOOL),
                                 reason="dev tool not in this tree (ansible-test's copy, the tarball)")
 # Role defaults that are templates; the fleet action fills them in from the same variables.
-TEMPLATED = {"api_access_user": "{{ fortigate_api_user | default('') }}",
-             "api_access_key_dir": "{{ playbook_dir }}/fortifleet-keys"}
+TEMPLATED = {"api_access_user": "{{ fortigate_api_user | default('') }}"}
 
 
 def role_yaml(role, *parts):

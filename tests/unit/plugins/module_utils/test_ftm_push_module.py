@@ -234,3 +234,17 @@ def test_diff_shows_the_push_keys_and_the_allowaccess_change():
     assert push_diff["before"] == {"status": "disable"} and push_diff["after"] == {"status": "enable"}
     assert iface_diff["before"] == {"allowaccess": "ping https", "name": "port1"}
     assert iface_diff["after"] == {"allowaccess": "ping https ftm", "name": "port1"}
+
+
+# -- issue 15: never a new broken state --------------------------------------------------------
+def test_push_is_not_enabled_without_a_callback_address():
+    client = fortigate(status="disable", server="")
+    result = run(client, status="enable")
+    assert not any(w[3].get("status") == "enable" for w in push_writes(client) if isinstance(w[3], dict))
+    assert "left disabled" in result["held_back"] and client.objects[(PUSH, None)]["status"] == "disable"
+
+
+def test_push_is_enabled_once_a_callback_address_is_given():
+    client = fortigate(status="disable", server="")
+    result = run(client, status="enable", server=WAN_IP)
+    assert client.objects[(PUSH, None)]["status"] == "enable" and "held_back" not in result

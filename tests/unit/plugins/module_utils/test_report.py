@@ -22,6 +22,8 @@ HOSTS = {
     "fgt-down": {"ran": True, "preflight": {"access": "unreachable"}},
     "fgt-err": {"ran": True, "preflight": {"access": "ok"}, "errors": ["fortitoken: <b>boom</b> | x"]},
 }
+for _record in HOSTS.values():
+    _record["areas"] = ["ftm_push", "fortitoken", "ems_connector"]
 
 
 def test_statuses_summary_and_redaction():
@@ -51,7 +53,12 @@ def test_renderers_escape_and_parse():
     suite = junit.find("testsuite")
     assert int(suite.get("tests")) == len(HOSTS) * len(rep.AREAS)
     failed = sorted(c.get("name") for c in suite.findall("testcase") if c.find("failure") is not None)
-    assert failed == ["fgt-401.api_access", "fgt-down.api_access", "fgt-err.api_access", "fgt-human.ftm_push"]
+    assert failed == ["fgt-401.api_access", "fgt-down.api_access", "fgt-human.ftm_push"]
+    errors = sorted(c.get("name") for c in suite.findall("testcase") if c.find("error") is not None)
+    assert errors == ["fgt-err.fortitoken"]
+    skipped = sorted(c.get("name") for c in suite.findall("testcase") if c.find("skipped") is not None)
+    assert skipped == sorted("%s.%s" % (n, a) for n in ("fgt-401", "fgt-down") for a in rep.AREAS if a != "api_access")
+    assert (suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("3", "1", "8")
     markdown = render.render_markdown(report)
     assert "<b>boom</b> \\| x" in markdown  # table cells keep their pipes escaped
     assert rep.summary_lines(report)[0].startswith("fortifleet.auth run <1> (apply): 6 devices:")
@@ -72,9 +79,10 @@ def test_a_device_input_is_the_fleet_record_unless_the_roles_recorded_facts():
              "fortifleet_findings": [{"id": "X"}], "ansible_host": "192.0.2.9"}
     assert rep.device_input("b", roles.get) == {
         "preflight": {"access": "forbidden"}, "findings": [{"id": "X"}], "changes": [], "errors": [],
-        "address": "192.0.2.9", "ran": True}
+        "address": "192.0.2.9", "ran": True, "areas": [], "skipped_areas": [], "check_mode": False}
     assert rep.device_input("c", {}.get) == {"preflight": {}, "findings": [], "changes": [], "errors": [],
-                                             "address": "c", "ran": False}
+                                             "address": "c", "ran": False, "areas": [], "skipped_areas": [],
+                                             "check_mode": False}
 
 
 def test_secret_values_take_every_element_of_a_list_and_skip_unset_ones():
