@@ -33,7 +33,8 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import a
 from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import ftm_push
 from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.journal import Journal
-from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import TaskContext, module_name, run_task
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import (
+    RunStopped, TaskContext, check_not_stopping, module_name, run_task)
 
 USABLE_STATES = ["ok", "forbidden"]
 PREFLIGHT_SUBSETS = ["api_access", "system"]
@@ -79,6 +80,7 @@ class Device(object):
 
     def step(self, module, args):
         """Run one module's logic with these arguments on this device; returns its result dict."""
+        check_not_stopping()  # Ctrl-C/SIGTERM: no new step starts (what was begun is in the journal)
         logic = STEPS[module]
         params = dict((k, v) for k, v in self.params.items() if k in logic.ARGUMENT_SPEC and v is not None)
         params.update(args)
@@ -199,6 +201,7 @@ def run_device(device, roles, run_preflight=True, usable_states=None, preflight_
 def _run_device(device, roles, run_preflight, usable_states, preflight_subsets, claims):
     started = time.time()
     try:
+        check_not_stopping()
         if run_preflight and not preflight(device, usable_states or USABLE_STATES, preflight_subsets):
             device.record["skipped_areas"] = list(roles)
             # An interrupted re-import of this device: what to restore by hand, from the journal.
@@ -219,6 +222,10 @@ def _run_device(device, roles, run_preflight, usable_states, preflight_subsets, 
                 break
             try:
                 remaining = AREA_RUNNERS[role](device, device.settings)
+            except RunStopped as exc:
+                device.record["skipped_areas"] = list(roles[index:])
+                device.error(role, str(exc))
+                break
             except (AreaFailed, err.FortiFleetError) as exc:
                 device.error(role, str(exc))
                 continue
