@@ -192,12 +192,24 @@ def rotation_finding(entry, journal):
         journal=journal.path(entry["serial"], entry["kind"]))
 
 
-def open_rotation(journal, serial):
-    """The device's open key-rotation entry, or None (an unreadable entry counts as open: never ignored)."""
+def open_rotation(journal, serial, host=None):
+    """The device's open key-rotation entry, or None (an unreadable entry counts as open: never ignored).
+
+    Without a serial (the device refused the token, which is what an unfinished rotation leaves behind), the
+    entry is found by the inventory name it was opened under."""
+    if not serial:
+        return _rotation_of_host(journal, host) if host else None
     try:
         return journal.read(serial, ROTATION)
     except JournalError as exc:
         return {"serial": serial, "kind": ROTATION, "step": "unreadable", "data": {"error": str(exc)}}
+
+
+def _rotation_of_host(journal, host):
+    for entry in journal.entries_of_kind(ROTATION):
+        if entry.get("host") == host:
+            return entry
+    return None
 
 
 def _key_of(answer, name, label):
@@ -358,6 +370,47 @@ def rotate_key(ctx, client, name):
     return out
 
 
+def key_client(ctx, key):
+    """A client of the same device that sends ``key`` (a key kept by an earlier rotation)."""
+    return client_from_params(ctx.params, ctx.label, access_token=key)
+
+
+def complete_from_fallback(ctx, client, journal, entry):
+    """An earlier rotation stored its key in the fallback beside the journal (the key file could not take it).
+    If the device accepts that key and the key file can take it now, move it there and close the entry; True
+    when done. Otherwise the entry stays open and its finding says where the key is. The key is never printed."""
+    data = entry.get("data") or {}
+    fallback, key_file, name = data.get("fallback"), data.get("key_file"), data.get("api_user")
+    if not (fallback and key_file and os.path.isfile(fallback)) or prove_writable(key_file):
+        return False
+    try:
+        with open(fallback) as handle:
+            key = handle.read().strip()
+    except (IOError, OSError):
+        return False
+    if not key:
+        return False
+    probe = key_client(ctx, key)
+    try:
+        # One read with the stored key (fortios-api.md §5: the key generate-key answered is the one in force
+        # unless another rotation followed). A 401 is not retried (lock-out, fortios-api.md §7).
+        probe.get("system/status", api="monitor")
+    except err.FortiOSError as exc:
+        ctx.warn("The key of api-user '%s' kept in %s was not moved to %s: the device did not accept it (%s)."
+                 % (name, fallback, key_file, exc.message.split(": ", 1)[-1].replace(key, "********")))
+        return False
+    finally:
+        client.requests_sent += probe.requests_sent
+    with critical():
+        atomic_write(key_file, key + "\n")
+        journal.close(entry["serial"], ROTATION)
+        os.unlink(fallback)
+    ctx.warn("The key of api-user '%s' on %s that an earlier run kept in %s (the device accepts it) was moved to "
+             "%s; the journal entry is closed. Store it wherever automation reads it."
+             % (name, ctx.label, fallback, key_file))
+    return True
+
+
 def run(ctx):
     params = ctx.params
     networks = validate(params)
@@ -387,6 +440,11 @@ def run(ctx):
             # A new rotation supersedes an unfinished one: its key is known once this one completes.
             out.update(rotate_key(ctx, client, name))
             return out
+    if pending is not None and pending.get("step") == "stored-fallback" and not ctx.check_mode:
+        if complete_from_fallback(ctx, client, journal, pending):
+            out["changed"] = True
+            out["key_file"] = (pending.get("data") or {}).get("key_file")
+            pending = None
     if pending is not None:
         out["findings"] = [rotation_finding(pending, journal)]
         ctx.warn("An earlier key rotation on %s did not complete: %s" % (ctx.label, out["findings"][0]["detail"]))

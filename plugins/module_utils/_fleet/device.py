@@ -170,10 +170,8 @@ def preflight(device, usable_states, subsets=None):
 def unfinished_transactions(device):
     """Findings for the device's open key-rotation journal entry (any run, diagnose included, reports it)."""
     serial = device.record["preflight"].get("serial")
-    if not serial:
-        return []
     journal = Journal(device.params.get("journal_dir"))
-    entry = api_user.open_rotation(journal, serial)
+    entry = api_user.open_rotation(journal, serial, host=device.name)
     return [api_user.rotation_finding(entry, journal)] if entry is not None else []
 
 
