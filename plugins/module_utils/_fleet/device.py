@@ -127,14 +127,19 @@ class Device(object):
         """Writes of a failed area that its record does not show (the step failed after writing): the report lists
         them too, as sent and not confirmed. A write the device refused outright changed nothing."""
         recorded = set(c.get("object") for c in self.record["changes"])
+        # An area whose transaction was left open (the device went away half-way; its finding says what to
+        # restore) failed just as much, even though it reported a finding rather than an error.
+        unfinished = set(f.get("area") for f in self.record["findings"] if str(f.get("id")).endswith("_INCOMPLETE"))
         for write in self.writes:
             obj = write["object"]
-            if write["area"] not in self.failed_areas or obj in recorded or obj.replace("monitor ", "", 1) in recorded:
+            area = areas.of_role(write["area"]) if write["area"] in areas.ROLES else write["area"]
+            if write["area"] not in self.failed_areas and area not in unfinished:
+                continue
+            if obj in recorded or obj.replace("monitor ", "", 1) in recorded:
                 continue
             recorded.add(obj)
             self.record["changes"].append({
-                "area": areas.of_role(write["area"]) if write["area"] in areas.ROLES else write["area"],
-                "object": obj, "changed_keys": [], "request": "%s %s" % (write["method"], obj),
+                "area": area, "object": obj, "changed_keys": [], "request": "%s %s" % (write["method"], obj),
                 "check_mode": self.check_mode, "unconfirmed": True})
 
     def finish(self):
