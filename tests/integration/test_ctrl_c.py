@@ -4,7 +4,9 @@ A fleet run holds one thread per device; an answer the device holds back keeps i
 ansible-playbook exited on Ctrl-C while its worker process lived on, its device threads still sending requests (and
 writing) seconds later. Here SIGINT goes to the ansible-playbook process only, as a terminal's Ctrl-C would to the
 foreground process, with one device's answer held and the others slow: once ansible-playbook has exited, no
-request reaches any device and no process of the run is left.
+request reaches any device and no process of the run is left. The same when ansible-playbook's process group is
+killed (SIGKILL, as the kill-point harness used to do): Ansible's worker runs in a session of its own, so the
+signal never reaches it, and before the fix it ran the whole fleet to the end, orphaned.
 """
 import os
 import signal
@@ -43,7 +45,8 @@ def processes_of(inventory):
     return found
 
 
-def test_sigint_stops_every_device_and_leaves_no_process(cfleet, tmp_path):
+@pytest.mark.parametrize("kind", ["sigint", "sigkill-group"])
+def test_interruption_stops_every_device_and_leaves_no_process(cfleet, tmp_path, kind):
     emu = cfleet
     emu.reset()
     emu.clear_faults()
@@ -64,7 +67,10 @@ def test_sigint_stops_every_device_and_leaves_no_process(cfleet, tmp_path):
             time.sleep(0.2)
         assert [r for r in emu.audit(names[1]) if r["write"]], "the held write was never reached"
         time.sleep(0.5)
-        proc.send_signal(signal.SIGINT)  # ansible-playbook only, not its process group
+        if kind == "sigint":
+            proc.send_signal(signal.SIGINT)  # ansible-playbook only, not its process group
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)  # ansible-playbook's group: the worker is not in it
         output, _ = proc.communicate(timeout=60)
         time.sleep(1)  # requests already in flight (300 ms latency) are audited when answered
         exited = len(emu.audit())
