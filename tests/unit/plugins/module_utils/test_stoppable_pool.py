@@ -10,13 +10,6 @@ import pytest
 from ansible_collections.fortifleet.auth.plugins.module_utils._task import runtime
 
 
-@pytest.fixture(autouse=True)
-def fresh_stop():
-    runtime.STOP.clear()
-    yield
-    runtime.STOP.clear()
-
-
 def _interrupt_main_after(seconds):
     """KeyboardInterrupt in the main thread, as Ctrl-C would raise it (the default SIGINT handler)."""
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
