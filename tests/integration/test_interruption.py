@@ -2,7 +2,7 @@
 
 On a fleet of 3 devices, each with migrated tokens bound to users and an admin, the re-import of
 ``fortifleet.auth.remediate_fortitoken`` is interrupted at each of its writes in turn (the harness in
-killpoints.py: SIGINT, SIGKILL of the process group, the device down past the retries, latency past the timeout),
+killpoints.py: SIGINT, SIGKILL of ansible-playbook and its worker, the device down past the retries, latency past the timeout),
 then remediate runs again: every binding equals the original field by field, every token is present, the journal
 is empty, and no run before completion called the device ok or fixed.
 
