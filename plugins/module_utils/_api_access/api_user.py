@@ -162,6 +162,19 @@ def _lost_answer(name, exc, journal_path):
              "the journal entry %s." % (name, name, journal_path))
 
 
+# Why the lock-out guard retired a token (the last %s is the inventory name of the entry that rotated the key).
+RETIRED_SENT = "was retired: generate-key was sent for api-user '%s' on %s"
+RETIRED_REGENERATED = "was retired: the key of api-user '%s' on %s was regenerated"
+_RETIRED_BY = re.compile(r"^was retired: (?:generate-key was sent for api-user '[^']*'|the key of api-user '[^']*') "
+                         r"on (\S+?)(?: was regenerated)?$")
+
+
+def rotated_by(reason):
+    """The inventory name whose key rotation retired a token (from the guard's reason), or None."""
+    match = _RETIRED_BY.match(reason or "")
+    return match.group(1) if match else None
+
+
 # The journal kind of a key rotation (_task/journal.py), one entry per device.
 ROTATION = "api-key-rotation"
 
@@ -315,14 +328,14 @@ def rotate_key(ctx, client, name):
             answer = client.action("system/api-user/generate-key", {"api-user": name},
                                    headers=client.admin_headers_if_required())
         except err.AmbiguousResultError as exc:
-            client.retire_token("was retired: generate-key was sent for api-user '%s' on %s" % (name, ctx.label))
+            client.retire_token(RETIRED_SENT % (name, ctx.label))
             journal.update(entry, step="answer-lost")
             raise _lost_answer(name, exc, journal.path(serial, ROTATION))
         except err.FortiOSError as exc:
             if _not_applied(exc):
                 journal.close(serial, ROTATION)
             else:
-                client.retire_token("was retired: generate-key was sent for api-user '%s'" % name)
+                client.retire_token(RETIRED_SENT % (name, ctx.label))
             if isinstance(exc, err.DeviceRefusedError) and exc.error_code == -8102:
                 raise err.DeviceRefusedError(
                     action=exc.action, obj=exc.obj, host=exc.host, detail=exc.message.split(": ", 1)[-1],
@@ -330,7 +343,7 @@ def rotate_key(ctx, client, name):
                          "(inventory fortigate_admin_password). No key was generated.", status=exc.status,
                     method=exc.method, path=exc.path, error_code=exc.error_code, cli_error=exc.cli_error)
             raise
-        client.retire_token("was retired: the key of api-user '%s' on %s was regenerated" % (name, ctx.label))
+        client.retire_token(RETIRED_REGENERATED % (name, ctx.label))
         key = _key_of(answer, name, ctx.label)
         if not key_file:
             stored, failure = None, None  # return_key: the key travels only in the (no_log) result

@@ -207,6 +207,15 @@ def _run_device(device, roles, run_preflight, usable_states, preflight_subsets, 
         check_not_stopping()
         if run_preflight and not preflight(device, usable_states or USABLE_STATES, preflight_subsets):
             device.record["skipped_areas"] = list(roles)
+            owner = api_user.rotated_by(device.token_refused())
+            if owner and owner != device.name:
+                # Same address, port and token as an entry that rotated the key in this run (before this one's
+                # preflight could read the serial): the same FortiGate, acted on through that entry.
+                device.record["duplicate_of"] = owner
+                device.note("reaches the same FortiGate (same address, port and token) as %s, which rotated its "
+                            "key in this run: nothing was done through this entry. Remove one of the two inventory "
+                            "entries." % owner)
+                return device.finish()
             # An interrupted re-import of this device: what to restore by hand, from the journal.
             device.record["findings"].extend(interrupted.offline_findings(device.params, device.name))
             return device.finish()
