@@ -198,9 +198,12 @@ def _fallback_kept(tmp_path, monkeypatch, key_file):
     """A rotation whose key file could not take the key: the key is in the fallback, the entry open."""
     client, ctx = _rotation(tmp_path, key_file)
     real = files.atomic_write
-    monkeypatch.setattr(api_user, "atomic_write", lambda path, text, mode=0o600: (
-        (_ for _ in ()).throw(OSError(28, "No space left on device")) if path == str(key_file) else
-        real(path, text, mode)))
+
+    def full_disk(path, text, mode=0o600):
+        if path == str(key_file):
+            raise OSError(28, "No space left on device")
+        return real(path, text, mode)
+    monkeypatch.setattr(api_user, "atomic_write", full_disk)
     assert runtime.execute(api_user.run, ctx)["failed"]
     monkeypatch.setattr(api_user, "atomic_write", real)
     return api_user.fallback_path(Journal(str(tmp_path / "journal")), "FGVM01TEST", "auto")
