@@ -13,7 +13,6 @@ gathers each host's variables and runs the pool.
 
 from __future__ import annotations
 
-import concurrent.futures
 import time
 
 from ansible import context
@@ -22,7 +21,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import fleet as logic
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.settings import SETTINGS_SPEC
-from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import Validation, scrub
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import Validation, run_pool, scrub
 from ansible_collections.fortifleet.auth.plugins.plugin_utils._launcher import FortiFleetAction, prepare_process
 
 display = Display()
@@ -90,17 +89,18 @@ class ActionModule(FortiFleetAction):
         workers = int(options.get("workers") or context.CLIARGS.get("forks") or 5)
         started = time.time()
         claims = logic.SerialClaims()
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = dict((pool.submit(logic.run_prepared, d, options, claims), d) for d in devices)
-            for future in concurrent.futures.as_completed(futures):
-                device = futures[future]
-                try:
-                    record = future.result()
-                except Exception as exc:  # pylint: disable=broad-except
-                    # Never the whole task for one device: its record so far (writes included) plus the error.
-                    record = logic.crashed_record(device, exc)
-                records[device.name] = scrub(record, secrets[device.name] | device.no_log_values)
-                self._progress(fleet, len(records), len(names), device.name, records[device.name])
+
+        def finished(device, future):
+            try:
+                record = future.result()
+            except Exception as exc:  # pylint: disable=broad-except
+                # Never the whole task for one device: its record so far (writes included) plus the error.
+                record = logic.crashed_record(device, exc)
+            records[device.name] = scrub(record, secrets[device.name] | device.no_log_values)
+            self._progress(fleet, len(records), len(names), device.name, records[device.name])
+
+        # Ctrl-C or SIGTERM stops the pool: no new device or step, critical sections finish, the worker exits.
+        run_pool(devices, lambda d: logic.run_prepared(d, options, claims), finished, workers)
 
         result.update(logic.task_result(records, names, fleet, options, time.time() - started))
         refused = [name for name in names if name not in [d.name for d in devices]]

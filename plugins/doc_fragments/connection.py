@@ -72,8 +72,12 @@ options:
       - Directory of the journal on the controller, where a transaction that can lose something if it is
         interrupted (a FortiToken re-import, an API key rotation) is recorded before its first write, so the
         next run can finish it or roll it back.
-      - Created with mode 0700 on first use; one 0600 JSON file per device, named after its serial number.
-        It never holds a secret.
+      - Created with mode 0700 on first use; one 0600 JSON file per device and transaction, named after its
+        serial number (C(<serial>.fortitoken-reimport.json), C(<serial>.api-key-rotation.json)).
+      - The same directory holds the memory of actions done but not confirmed (C(<serial>.unconfirmed-actions),
+        hashes only), so they are not sent again while the device shows the same state.
+      - It never holds a secret, except the new API key that a key file could not take
+        (C(<serial>.api-key.<api-user>), 0600), which the next run verifies and moves to the key file.
       - Keep it on storage that outlives the run (on AWX, a persistent volume), or an interrupted transaction
         cannot be resumed.
       - If not set, the inventory variable C(fortifleet_journal_dir) is used, then the environment variable

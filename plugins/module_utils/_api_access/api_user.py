@@ -162,6 +162,19 @@ def _lost_answer(name, exc, journal_path):
              "the journal entry %s." % (name, name, journal_path))
 
 
+# Why the lock-out guard retired a token (the last %s is the inventory name of the entry that rotated the key).
+RETIRED_SENT = "was retired: generate-key was sent for api-user '%s' on %s"
+RETIRED_REGENERATED = "was retired: the key of api-user '%s' on %s was regenerated"
+_RETIRED_BY = re.compile(r"^was retired: (?:generate-key was sent for api-user '[^']*'|the key of api-user '[^']*') "
+                         r"on (\S+?)(?: was regenerated)?$")
+
+
+def rotated_by(reason):
+    """The inventory name whose key rotation retired a token (from the guard's reason), or None."""
+    match = _RETIRED_BY.match(reason or "")
+    return match.group(1) if match else None
+
+
 # The journal kind of a key rotation (_task/journal.py), one entry per device.
 ROTATION = "api-key-rotation"
 
@@ -192,12 +205,24 @@ def rotation_finding(entry, journal):
         journal=journal.path(entry["serial"], entry["kind"]))
 
 
-def open_rotation(journal, serial):
-    """The device's open key-rotation entry, or None (an unreadable entry counts as open: never ignored)."""
+def open_rotation(journal, serial, host=None):
+    """The device's open key-rotation entry, or None (an unreadable entry counts as open: never ignored).
+
+    Without a serial (the device refused the token, which is what an unfinished rotation leaves behind), the
+    entry is found by the inventory name it was opened under."""
+    if not serial:
+        return _rotation_of_host(journal, host) if host else None
     try:
         return journal.read(serial, ROTATION)
     except JournalError as exc:
         return {"serial": serial, "kind": ROTATION, "step": "unreadable", "data": {"error": str(exc)}}
+
+
+def _rotation_of_host(journal, host):
+    for entry in journal.entries_of_kind(ROTATION):
+        if entry.get("host") == host:
+            return entry
+    return None
 
 
 def _key_of(answer, name, label):
@@ -303,14 +328,14 @@ def rotate_key(ctx, client, name):
             answer = client.action("system/api-user/generate-key", {"api-user": name},
                                    headers=client.admin_headers_if_required())
         except err.AmbiguousResultError as exc:
-            client.retire_token("was retired: generate-key was sent for api-user '%s' on %s" % (name, ctx.label))
+            client.retire_token(RETIRED_SENT % (name, ctx.label))
             journal.update(entry, step="answer-lost")
             raise _lost_answer(name, exc, journal.path(serial, ROTATION))
         except err.FortiOSError as exc:
             if _not_applied(exc):
                 journal.close(serial, ROTATION)
             else:
-                client.retire_token("was retired: generate-key was sent for api-user '%s'" % name)
+                client.retire_token(RETIRED_SENT % (name, ctx.label))
             if isinstance(exc, err.DeviceRefusedError) and exc.error_code == -8102:
                 raise err.DeviceRefusedError(
                     action=exc.action, obj=exc.obj, host=exc.host, detail=exc.message.split(": ", 1)[-1],
@@ -318,7 +343,7 @@ def rotate_key(ctx, client, name):
                          "(inventory fortigate_admin_password). No key was generated.", status=exc.status,
                     method=exc.method, path=exc.path, error_code=exc.error_code, cli_error=exc.cli_error)
             raise
-        client.retire_token("was retired: the key of api-user '%s' on %s was regenerated" % (name, ctx.label))
+        client.retire_token(RETIRED_REGENERATED % (name, ctx.label))
         key = _key_of(answer, name, ctx.label)
         if not key_file:
             stored, failure = None, None  # return_key: the key travels only in the (no_log) result
@@ -358,6 +383,47 @@ def rotate_key(ctx, client, name):
     return out
 
 
+def key_client(ctx, key):
+    """A client of the same device that sends ``key`` (a key kept by an earlier rotation)."""
+    return client_from_params(ctx.params, ctx.label, access_token=key)
+
+
+def complete_from_fallback(ctx, client, journal, entry):
+    """An earlier rotation stored its key in the fallback beside the journal (the key file could not take it).
+    If the device accepts that key and the key file can take it now, move it there and close the entry; True
+    when done. Otherwise the entry stays open and its finding says where the key is. The key is never printed."""
+    data = entry.get("data") or {}
+    fallback, key_file, name = data.get("fallback"), data.get("key_file"), data.get("api_user")
+    if not (fallback and key_file and os.path.isfile(fallback)) or prove_writable(key_file):
+        return False
+    try:
+        with open(fallback) as handle:
+            key = handle.read().strip()
+    except (IOError, OSError):
+        return False
+    if not key:
+        return False
+    probe = key_client(ctx, key)
+    try:
+        # One read with the stored key (fortios-api.md §5: the key generate-key answered is the one in force
+        # unless another rotation followed). A 401 is not retried (lock-out, fortios-api.md §7).
+        probe.get("system/status", api="monitor")
+    except err.FortiOSError as exc:
+        ctx.warn("The key of api-user '%s' kept in %s was not moved to %s: the device did not accept it (%s)."
+                 % (name, fallback, key_file, exc.message.split(": ", 1)[-1].replace(key, "********")))
+        return False
+    finally:
+        client.requests_sent += probe.requests_sent
+    with critical():
+        atomic_write(key_file, key + "\n")
+        journal.close(entry["serial"], ROTATION)
+        os.unlink(fallback)
+    ctx.warn("The key of api-user '%s' on %s that an earlier run kept in %s (the device accepts it) was moved to "
+             "%s; the journal entry is closed. Store it wherever automation reads it."
+             % (name, ctx.label, fallback, key_file))
+    return True
+
+
 def run(ctx):
     params = ctx.params
     networks = validate(params)
@@ -387,6 +453,11 @@ def run(ctx):
             # A new rotation supersedes an unfinished one: its key is known once this one completes.
             out.update(rotate_key(ctx, client, name))
             return out
+    if pending is not None and pending.get("step") == "stored-fallback" and not ctx.check_mode:
+        if complete_from_fallback(ctx, client, journal, pending):
+            out["changed"] = True
+            out["key_file"] = (pending.get("data") or {}).get("key_file")
+            pending = None
     if pending is not None:
         out["findings"] = [rotation_finding(pending, journal)]
         ctx.warn("An earlier key rotation on %s did not complete: %s" % (ctx.label, out["findings"][0]["detail"]))

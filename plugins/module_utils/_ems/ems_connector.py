@@ -26,7 +26,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._ems.diagnosis imp
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import networks as net
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import behaviour, device_version, field_supported, first_version_with
-from ansible_collections.fortifleet.auth.plugins.module_utils._system import diagnosis as system_facts
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.journal import Journal
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
 
@@ -193,7 +193,8 @@ def ensure_verified(ctx, client, version, key, name, params, out, row=None):
         return False
     serial = client.device.get("serial") or client.label
     evidence = [cert.get("fingerprint"), cert.get("status"), cert.get("fields_seen")]
-    earlier = system_facts.sent_before(serial, "verify-cert", name, evidence)
+    memory = Journal(ctx.params.get("journal_dir"))
+    earlier = memory.sent_before(serial, "verify-cert", name, evidence)
     if earlier:
         out["certificate_confirmed"] = False
         ctx.warn("verify-cert for EMS '%s' on %s was done on %s but not confirmed, and the certificate state has not "
@@ -227,8 +228,8 @@ def ensure_verified(ctx, client, version, key, name, params, out, row=None):
     out["certificate_confirmed"] = bool(_verified_by_evidence(after, row_after))
     if not out["certificate_confirmed"]:
         # Done, not confirmed: the device accepted verify-cert, its re-read does not show it verified.
-        system_facts.remember(serial, "verify-cert", name, [after.get("fingerprint"), after.get("status"),
-                                                            after.get("fields_seen")])
+        memory.remember(serial, "verify-cert", name, [after.get("fingerprint"), after.get("status"),
+                                                      after.get("fields_seen")])
         ctx.warn("verify-cert for EMS '%s' on %s: done, not confirmed (cert-status afterwards: verified=%s, fields "
                  "seen: %s). It is not sent again while this state stays the same; check it with 'execute fctems "
                  "verify %s'." % (name, client.label, after.get("verified"), after.get("fields_seen"),

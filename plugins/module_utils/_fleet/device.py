@@ -33,7 +33,8 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import a
 from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import ftm_push
 from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.journal import Journal
-from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import TaskContext, module_name, run_task
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import (
+    RunStopped, TaskContext, check_not_stopping, module_name, run_task)
 
 USABLE_STATES = ["ok", "forbidden"]
 PREFLIGHT_SUBSETS = ["api_access", "system"]
@@ -79,6 +80,7 @@ class Device(object):
 
     def step(self, module, args):
         """Run one module's logic with these arguments on this device; returns its result dict."""
+        check_not_stopping()  # Ctrl-C/SIGTERM: no new step starts (what was begun is in the journal)
         logic = STEPS[module]
         params = dict((k, v) for k, v in self.params.items() if k in logic.ARGUMENT_SPEC and v is not None)
         params.update(args)
@@ -125,14 +127,19 @@ class Device(object):
         """Writes of a failed area that its record does not show (the step failed after writing): the report lists
         them too, as sent and not confirmed. A write the device refused outright changed nothing."""
         recorded = set(c.get("object") for c in self.record["changes"])
+        # An area whose transaction was left open (the device went away half-way; its finding says what to
+        # restore) failed just as much, even though it reported a finding rather than an error.
+        unfinished = set(f.get("area") for f in self.record["findings"] if str(f.get("id")).endswith("_INCOMPLETE"))
         for write in self.writes:
             obj = write["object"]
-            if write["area"] not in self.failed_areas or obj in recorded or obj.replace("monitor ", "", 1) in recorded:
+            area = areas.of_role(write["area"]) if write["area"] in areas.ROLES else write["area"]
+            if write["area"] not in self.failed_areas and area not in unfinished:
+                continue
+            if obj in recorded or obj.replace("monitor ", "", 1) in recorded:
                 continue
             recorded.add(obj)
             self.record["changes"].append({
-                "area": areas.of_role(write["area"]) if write["area"] in areas.ROLES else write["area"],
-                "object": obj, "changed_keys": [], "request": "%s %s" % (write["method"], obj),
+                "area": area, "object": obj, "changed_keys": [], "request": "%s %s" % (write["method"], obj),
                 "check_mode": self.check_mode, "unconfirmed": True})
 
     def finish(self):
@@ -171,10 +178,8 @@ def preflight(device, usable_states, subsets=None):
 def unfinished_transactions(device):
     """Findings for the device's open key-rotation journal entry (any run, diagnose included, reports it)."""
     serial = device.record["preflight"].get("serial")
-    if not serial:
-        return []
     journal = Journal(device.params.get("journal_dir"))
-    entry = api_user.open_rotation(journal, serial)
+    entry = api_user.open_rotation(journal, serial, host=device.name)
     return [api_user.rotation_finding(entry, journal)] if entry is not None else []
 
 
@@ -202,8 +207,18 @@ def run_device(device, roles, run_preflight=True, usable_states=None, preflight_
 def _run_device(device, roles, run_preflight, usable_states, preflight_subsets, claims):
     started = time.time()
     try:
+        check_not_stopping()
         if run_preflight and not preflight(device, usable_states or USABLE_STATES, preflight_subsets):
             device.record["skipped_areas"] = list(roles)
+            owner = api_user.rotated_by(device.token_refused())
+            if owner and owner != device.name:
+                # Same address, port and token as an entry that rotated the key in this run (before this one's
+                # preflight could read the serial): the same FortiGate, acted on through that entry.
+                device.record["duplicate_of"] = owner
+                device.note("reaches the same FortiGate (same address, port and token) as %s, which rotated its "
+                            "key in this run: nothing was done through this entry. Remove one of the two inventory "
+                            "entries." % owner)
+                return device.finish()
             # An interrupted re-import of this device: what to restore by hand, from the journal.
             device.record["findings"].extend(interrupted.offline_findings(device.params, device.name))
             return device.finish()
@@ -222,6 +237,10 @@ def _run_device(device, roles, run_preflight, usable_states, preflight_subsets, 
                 break
             try:
                 remaining = AREA_RUNNERS[role](device, device.settings)
+            except RunStopped as exc:
+                device.record["skipped_areas"] = list(roles[index:])
+                device.error(role, str(exc))
+                break
             except (AreaFailed, err.FortiFleetError) as exc:
                 device.error(role, str(exc))
                 continue

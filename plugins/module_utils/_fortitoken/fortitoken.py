@@ -29,7 +29,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import er
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import diagnosis as ftk
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import interrupted
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import reimport as transaction
-from ansible_collections.fortifleet.auth.plugins.module_utils._system import diagnosis as system_facts
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.journal import Journal
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
 
 ARGUMENT_SPEC = with_connection(dict(
@@ -134,13 +134,14 @@ def _activate(ctx, client, serials, statuses, out):
     """activate for `new` tokens, provision for timed-out ones: each action at most once per task, only on a
     status that was understood, and not again on a later run while the device shows the same unconfirmed state."""
     serial_of_device = client.device.get("serial") or ctx.label
+    memory = Journal(ctx.params.get("journal_dir"))
 
     def wanted(state, action):
         picked = []
         for s in serials:
             if ftk.canonical_status(statuses.get(s)) != state:
                 continue
-            if system_facts.sent_before(serial_of_device, action, s, statuses.get(s)):
+            if memory.sent_before(serial_of_device, action, s, statuses.get(s)):
                 ctx.warn("%s of FortiToken %s on %s was done on an earlier run but not confirmed (status still '%s'): "
                          "not sent again while the status stays the same. Check 'diagnose fortitoken info'."
                          % (action, s, ctx.label, statuses.get(s)))
@@ -163,7 +164,7 @@ def _activate(ctx, client, serials, statuses, out):
         for s in sent:
             if ftk.canonical_status(after.get(s)) == state or ftk.canonical_status(after.get(s)) == "unknown":
                 # Done, not confirmed: the device took the action but its re-read does not show the effect.
-                system_facts.remember(serial_of_device, action, s, after.get(s))
+                memory.remember(serial_of_device, action, s, after.get(s))
                 ctx.warn("%s of FortiToken %s on %s: done, not confirmed (the status read afterwards is '%s')."
                          % (action, s, ctx.label, after.get(s)))
                 out.setdefault("not_confirmed", []).append(s)

@@ -11,17 +11,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import fcntl
-import hashlib
-import json
-import os
-import time
-
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import NEWEST_KNOWN, parse_device_version, version_warning
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
-from ansible_collections.fortifleet.auth.plugins.module_utils._task.files import atomic_write
 
 fnd.define("SYSTEM_FIRMWARE_NEWER_THAN_KNOWN", "info", "system",
            "FortiOS {version} is newer than the newest release this collection knows ({known}).",
@@ -98,53 +91,3 @@ def gather(ctx, client, facts):
         ctx.warn(warning)
         found.append(fnd.finding("SYSTEM_FIRMWARE_NEWER_THAN_KNOWN", "", version=str(version), known=NEWEST_KNOWN))
     return found
-
-
-# -- actions done on this FortiGate but not confirmed by its re-read ("done, not confirmed") ----------------
-# An action (verify-cert, activate) is not idempotent, so it must not be sent again on every run just because
-# the device words its state in a way the collection cannot confirm. Each such action is remembered on the
-# controller with the evidence it was sent on (device serial, object, the state read before it); a later run
-# sends it again only when that evidence changed. Nothing secret is stored: the key is a hash, the entry holds
-# the action name, the object name and a time.
-def unconfirmed_path():
-    """``$XDG_STATE_HOME/fortifleet.auth/unconfirmed-actions.json`` (``~/.local/state`` when unset)."""
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return os.path.join(state, "fortifleet.auth", "unconfirmed-actions.json")
-
-
-def unconfirmed_key(serial, action, obj, evidence):
-    text = json.dumps([serial, action, obj, evidence], sort_keys=True, default=str)
-    return hashlib.sha256(("fortifleet:" + text).encode("utf-8")).hexdigest()[:32]
-
-
-def _load_unconfirmed(path):
-    try:
-        with open(path) as handle:
-            data = json.load(handle)
-        return data if isinstance(data, dict) else {}
-    except (IOError, OSError, ValueError):
-        return {}
-
-
-def sent_before(serial, action, obj, evidence, path=None):
-    """The entry of the same action sent on the same evidence and not confirmed, or None."""
-    return _load_unconfirmed(path or unconfirmed_path()).get(unconfirmed_key(serial, action, obj, evidence))
-
-
-def remember(serial, action, obj, evidence, path=None):
-    """Record an unconfirmed action; a failure to record is returned (the action itself is done)."""
-    path = path or unconfirmed_path()
-    try:
-        directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
-        # Devices of one fleet run record from threads: read-modify-write under an exclusive lock.
-        with open(path + ".lock", "a") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            data = _load_unconfirmed(path)
-            data[unconfirmed_key(serial, action, obj, evidence)] = {
-                "action": action, "object": obj, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-            atomic_write(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
-    except (IOError, OSError) as exc:
-        return str(exc)
-    return None

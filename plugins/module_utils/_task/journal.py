@@ -13,20 +13,24 @@ open entry (any run, diagnose included) knows the device is in the middle of a t
 must be put back.
 
 Layout: one directory (0700), one JSON file per device and kind (0600), named after the device's
-serial number. Every write is atomic (temporary file, fsync, rename, fsync of the directory), so a
-crash leaves the previous entry or the new one, never a torn file. No secret is ever stored here:
-callers pass only names, serials and field values that FortiOS shows in clear.
+serial number (``<serial>.<kind>.json``). The same directory holds the memory of actions done but not confirmed
+(``<serial>.unconfirmed-actions``, see below), which is not a transaction and never an open entry. Every write is
+atomic (temporary file, fsync, rename, fsync of the directory), so a crash leaves the previous entry or the new
+one, never a torn file. No secret is ever stored here: callers pass only names, serials and field values that
+FortiOS shows in clear.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import json
 import os
 import re
 import stat
 import tempfile
+import threading
 import time
 
 ENVIRONMENT_VARIABLE = "FORTIFLEET_JOURNAL_DIR"
@@ -169,5 +173,68 @@ class Journal(object):
                     out.append(entry)
         return out
 
+    def entries_of_kind(self, kind):
+        """Every readable open entry of one kind, whatever the device (for a device whose serial is unknown)."""
+        if not os.path.isdir(self.directory):
+            return []
+        suffix = ".%s.json" % _SAFE.sub("_", kind)
+        out = []
+        for name in sorted(os.listdir(self.directory)):
+            if name.endswith(suffix) and not name.startswith("."):
+                try:
+                    entry = self.read(name[:-len(suffix)], kind)
+                except JournalError:
+                    continue
+                if entry is not None:
+                    out.append(entry)
+        return out
+
     def _write(self, entry):
         write_json_atomically(self.path(entry["serial"], entry["kind"]), entry)
+
+    # -- actions done on a FortiGate but not confirmed by its re-read ("done, not confirmed") ----------------------
+    # An action (verify-cert, activate, provision) is not idempotent, so it must not be sent again on every run
+    # just because the device words its state in a way the collection cannot confirm. Each such action is
+    # remembered with the evidence it was sent on (device serial, action, object, the state read before it); a
+    # later run sends it again only when that evidence changed. One file per device, not ending in .json, so
+    # open_entries never takes it for an interrupted transaction. Nothing secret: the key is a hash, the entry holds
+    # the action name, the object name and a time.
+
+    def actions_path(self, serial):
+        return os.path.join(self.directory, "%s%s" % (_SAFE.sub("_", str(serial)), ACTIONS_SUFFIX))
+
+    def sent_before(self, serial, action, obj, evidence):
+        """The entry of the same action sent on the same evidence and not confirmed, or None."""
+        return _load_actions(self.actions_path(serial)).get(_action_key(serial, action, obj, evidence))
+
+    def remember(self, serial, action, obj, evidence):
+        """Record an unconfirmed action; a failure to record is returned as text (the action itself is done)."""
+        path = self.actions_path(serial)
+        try:
+            self.ensure()
+            with _ACTIONS_LOCK:  # the threads of one fleet run: read-modify-write of one device's file
+                data = _load_actions(path)
+                data[_action_key(serial, action, obj, evidence)] = {
+                    "action": action, "object": obj, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                write_json_atomically(path, data)
+        except (IOError, OSError, JournalError) as exc:
+            return str(exc)
+        return None
+
+
+ACTIONS_SUFFIX = ".unconfirmed-actions"
+_ACTIONS_LOCK = threading.Lock()
+
+
+def _action_key(serial, action, obj, evidence):
+    text = json.dumps([serial, action, obj, evidence], sort_keys=True, default=str)
+    return hashlib.sha256(("fortifleet:" + text).encode("utf-8")).hexdigest()[:32]
+
+
+def _load_actions(path):
+    try:
+        with open(path) as handle:
+            data = json.load(handle)
+        return data if isinstance(data, dict) else {}
+    except (IOError, OSError, ValueError):
+        return {}

@@ -16,12 +16,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import concurrent.futures
 import contextlib
 import json
 import os
 import re
 import signal
 import threading
+import time
 
 try:
     from urllib.parse import quote, quote_plus
@@ -290,8 +292,31 @@ class _State(object):
 
 _STATE = _State()
 
+# Set once the run is being stopped (a signal arrived, or the main thread was interrupted): device threads check
+# it between steps (RunStopped), so nothing new starts while a critical section finishes.
+STOP = threading.Event()
+
+
+class RunStopped(Exception):
+    """Raised at a step boundary once the run is being stopped (Ctrl-C, SIGTERM, ansible-playbook gone)."""
+
+    def __init__(self):
+        super(RunStopped, self).__init__("the run was interrupted (Ctrl-C or SIGTERM) before this step")
+
+
+def check_not_stopping():
+    """Called before each step of a device: raises RunStopped once the run is being stopped."""
+    if STOP.is_set():
+        raise RunStopped()
+
+
+def critical_active():
+    with _STATE.lock:
+        return _STATE.active
+
 
 def _handler(signum, frame):
+    STOP.set()  # whatever happens next, no device starts another step
     with _STATE.lock:
         if _STATE.active and not _STATE.delivering:
             if signum not in _STATE.pending:
@@ -358,3 +383,58 @@ def critical():
             os.kill(os.getpid(), signum)  # runs _handler in the main thread, which now passes it on
         if temporary and not deliver:
             uninstall_signal_holder()
+
+
+# -- the fleet's device pool ---------------------------------------------------------------------------------------
+# Ansible's worker process gets SIGINT/SIGTERM from ansible-playbook (Ctrl-C, an AWX job cancelled). A signal is
+# handled only by the main thread, and only when it runs Python code: the pool's threads block both signals, so the
+# kernel always interrupts the main thread, and the main thread never waits longer than POLL_SECONDS without
+# looking. If it is interrupted (KeyboardInterrupt, SystemExit, ansible-playbook gone), no new device or step
+# starts, pending devices are cancelled, critical sections finish (the key being stored), and the interruption goes
+# on: the worker exits instead of waiting for every device (a ``with ThreadPoolExecutor`` block would wait).
+
+POLL_SECONDS = 0.2
+CRITICAL_GRACE_SECONDS = 30.0
+
+
+def _block_stop_signals():
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+
+
+def wait_for_critical(timeout=CRITICAL_GRACE_SECONDS):
+    """Until no critical section runs (True), or ``timeout`` seconds (False)."""
+    deadline = time.monotonic() + timeout
+    while critical_active():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+class ParentGone(KeyboardInterrupt):
+    """ansible-playbook exited (its signal never reached this worker): stop as if interrupted."""
+
+
+def run_pool(items, work, done, workers):
+    """``work(item)`` for every item on ``workers`` threads; ``done(item, future)`` in the calling thread as each
+    finishes. An interruption of the calling thread stops the pool (see above) and is raised again."""
+    parent = os.getppid()
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers), initializer=_block_stop_signals)
+    pending = set()
+    try:
+        futures = dict((pool.submit(work, item), item) for item in items)
+        pending = set(futures)
+        while pending:
+            finished, pending = concurrent.futures.wait(pending, timeout=POLL_SECONDS,
+                                                        return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in finished:
+                done(futures[future], future)
+            if pending and os.getppid() != parent:
+                raise ParentGone("ansible-playbook exited while this task was running")
+    except BaseException:
+        STOP.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        wait_for_critical()
+        raise
+    pool.shutdown(wait=True)

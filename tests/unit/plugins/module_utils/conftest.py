@@ -3,6 +3,7 @@
 import pytest
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import client
+from ansible_collections.fortifleet.auth.plugins.module_utils._task import runtime
 
 
 @pytest.fixture(autouse=True)
@@ -18,3 +19,11 @@ def private_journal(tmp_path, monkeypatch):
     monkeypatch.setenv("FORTIFLEET_JOURNAL_DIR", str(tmp_path / "journal"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     return tmp_path / "journal"
+
+
+@pytest.fixture(autouse=True)
+def run_not_stopping():
+    """A test that delivers SIGINT/SIGTERM marks the process's run as stopping: the next test starts afresh."""
+    runtime.STOP.clear()
+    yield
+    runtime.STOP.clear()

@@ -192,3 +192,56 @@ def test_sigint_while_the_key_is_being_stored_waits_until_it_is_stored(tmp_path,
     assert key_file.read_text().strip() == KEY
     assert Journal(str(tmp_path / "journal")).read("FGVM01TEST", api_user.ROTATION) is None
     runtime.uninstall_signal_holder()
+
+
+def _fallback_kept(tmp_path, monkeypatch, key_file):
+    """A rotation whose key file could not take the key: the key is in the fallback, the entry open."""
+    client, ctx = _rotation(tmp_path, key_file)
+    real = files.atomic_write
+
+    def full_disk(path, text, mode=0o600):
+        if path == str(key_file):
+            raise OSError(28, "No space left on device")
+        return real(path, text, mode)
+    monkeypatch.setattr(api_user, "atomic_write", full_disk)
+    assert runtime.execute(api_user.run, ctx)["failed"]
+    monkeypatch.setattr(api_user, "atomic_write", real)
+    return api_user.fallback_path(Journal(str(tmp_path / "journal")), "FGVM01TEST", "auto")
+
+
+def _next_run(tmp_path, monkeypatch, device_answers):
+    client = MemoryClient({("system/api-user", "auto"): {"name": "auto", "accprofile": "p"}})
+    probes = []
+
+    def key_client(ctx, key):
+        probes.append(key)
+        return device_answers()
+    monkeypatch.setattr(api_user, "key_client", key_client)
+    ctx = context(client, {"name": "auto", "journal_dir": str(tmp_path / "journal")}, spec=api_user.ARGUMENT_SPEC)
+    return runtime.execute(api_user.run, ctx), probes
+
+
+def test_next_run_moves_a_fallback_key_the_device_accepts_to_the_key_file(tmp_path, monkeypatch):
+    key_file = tmp_path / "k.key"
+    fallback = _fallback_kept(tmp_path, monkeypatch, key_file)
+    result, probes = _next_run(tmp_path, monkeypatch, lambda: MemoryClient({}, monitor={"system/status": {}}))
+    assert probes == [KEY]  # verified against the device first
+    assert key_file.read_text().strip() == KEY and stat.S_IMODE(os.stat(str(key_file)).st_mode) == 0o600
+    assert not os.path.exists(fallback)
+    assert Journal(str(tmp_path / "journal")).read("FGVM01TEST", api_user.ROTATION) is None
+    assert not result.get("findings") and not result.get("failed") and result["changed"]
+    assert KEY not in json.dumps(result) and any("was moved to" in w for w in result["warnings"])
+
+
+def test_a_fallback_key_the_device_refuses_stays_with_its_finding(tmp_path, monkeypatch):
+    key_file = tmp_path / "k.key"
+    fallback = _fallback_kept(tmp_path, monkeypatch, key_file)
+
+    class Refusing(MemoryClient):
+        def get(self, *args, **kwargs):
+            raise err.TokenRejectedError(action="read", obj="monitor system/status", host="fgt", status=401,
+                                         detail="HTTP 401 Unauthorized")
+    result, probes = _next_run(tmp_path, monkeypatch, lambda: Refusing({}))
+    assert probes == [KEY] and not key_file.exists() and os.path.exists(fallback)
+    assert [f["id"] for f in result["findings"]] == ["API_KEY_ROTATION_INCOMPLETE"]
+    assert KEY not in json.dumps(result)
