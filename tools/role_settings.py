@@ -109,7 +109,9 @@ def role_files(role, entry):
     options = entry["options"]
     defaults = dict((name, option.get("role_default", option["default"])) for name, option in options.items())
     spec = dict(short_description=entry["short_description"], description=entry["description"], options=dict(
-        (name, dict((k, option[k]) for k in SPEC_KEYS if k in option)) for name, option in options.items()))
+        # default None: the role's default is a template (role_default) that the description explains.
+        (name, dict((k, option[k]) for k in SPEC_KEYS if k in option and not (k == "default" and option[k] is None)))
+        for name, option in options.items()))
     data = {
         os.path.join("roles", role, "defaults", "main.yml"): defaults,
         os.path.join("roles", role, "meta", "argument_specs.yml"): dict(argument_specs=dict(main=spec)),

@@ -325,10 +325,10 @@ ROLE_SETTINGS = dict(
                 type="str", default="fortifleet",
                 description="Name of the run, shown in the report."),
             report_check_mode=dict(
-                type="bool", default="the run's C(--check)", role_default="{{ ansible_check_mode }}",
+                type="bool", default=None, role_default="{{ ansible_check_mode }}",
                 description=[
                     "Whether the devices ran in check mode (the report's mode is C(check), changes count as drift "
-                    "and no device is C(fixed)).",
+                    "and no device is C(fixed)). Defaults to the run's C(--check).",
                     "The report is a check-mode report also when this is false but a device's record says it ran "
                     "in check mode (a task or play with C(check_mode: true)): the mode comes from what ran."]),
             report_started=dict(
