@@ -73,7 +73,8 @@ def finding(finding_id, detail="", **values):
     return out
 
 
-OBJECT_VALUES = ("serial", "name", "interface", "api_user", "user")
+# An EMS finding names both the connector (name) and this FortiGate (serial): the connector is what it concerns.
+OBJECT_VALUES = ("name", "serial", "interface", "api_user", "user")
 
 
 def worst(findings):

@@ -1,6 +1,9 @@
 import pytest
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
+# The area diagnoses define their finding ids on import: this file must also pass on its own.
+from ansible_collections.fortifleet.auth.plugins.module_utils._ems import diagnosis as _ems  # noqa: F401
+from ansible_collections.fortifleet.auth.plugins.module_utils._system import diagnosis as _system  # noqa: F401
 
 
 def test_finding_shape_from_catalogue():
@@ -27,3 +30,10 @@ def test_worst():
     assert fnd.worst([]) is None
     infos = [fnd.finding("SYSTEM_EVALUATION_LICENSE"), fnd.finding("SYSTEM_VM_LICENSE_INVALID", status="x")]
     assert fnd.worst(infos) == "critical"
+
+
+def test_an_ems_finding_concerns_its_connector_not_the_fortigate():
+    found = fnd.finding("EMS_NOT_AUTHORIZED", "", name="ems1", serial="FGT60FTK25000014", server="ems.example.com",
+                        port=443, ref="1", fingerprint="x", stored="none", what="", fields="")
+    assert found["object"] == "ems1"
+    assert "FGT60FTK25000014" in found["remediation"]  # the human still learns which FortiGate to authorize
