@@ -58,8 +58,8 @@ def main():
     left = findings(after)
     for device in after["devices"]:
         name = device["name"]
-        print("%-8s %-26s %-13s %-13s %s" % (name, scenarios.get(name, ""), statuses_before.get(name), device["status"],
-                                           "; ".join(left[name]) or "-"))
+        row = (name, scenarios.get(name, ""), statuses_before.get(name), device["status"], "; ".join(left[name]) or "-")
+        print("%-8s %-26s %-13s %-13s %s" % row)
     print("\nWhat a human must do:")
     for action in after["summary"]["human_actions"]:
         print("  - %s (%s): %s" % (action["id"], plural(len(action["devices"]), "device"), action["remediation"]))
