@@ -18,7 +18,7 @@ import pytest
 from fortigate_emulator.testing import running_emulator
 
 from .harness import ansible_env
-from .killpoints import PLAYBOOK
+from .killpoints import PLAYBOOK, processes_of
 
 HELD_SECONDS = 20.0
 
@@ -27,22 +27,6 @@ HELD_SECONDS = 20.0
 def cfleet():
     with running_emulator(devices=6, scenario="seeds", profile="7.4.4", port="auto", lockout_seconds=60) as emu:
         yield emu
-
-
-def processes_of(inventory):
-    """pids of every process whose command line names this inventory (ansible-playbook and its forks)."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as handle:
-                cmdline = handle.read().decode(errors="replace")
-        except OSError:
-            continue
-        if inventory in cmdline and "fortigate_emulator" not in cmdline:
-            found.append(int(pid))
-    return found
 
 
 @pytest.mark.parametrize("kind", ["sigint", "sigkill-group"])

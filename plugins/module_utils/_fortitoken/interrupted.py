@@ -18,7 +18,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
@@ -58,22 +57,7 @@ def open_entry(params, client):
 def entries_for_host(params, host):
     """Open re-import entries recorded for the inventory name ``host`` (a device that cannot be read gives no
     serial)."""
-    journal = journal_of(params)
-    out = []
-    try:
-        serials = sorted(set(name.split(".", 1)[0] for name in _names(journal.directory)))
-        for serial in serials:
-            entry = journal.read(serial, transaction.KIND)
-            if entry is not None and entry.get("host") == host:
-                out.append(entry)
-    except journals.JournalError:
-        return []
-    return out
-
-
-def _names(directory):
-    suffix = ".%s.json" % transaction.KIND
-    return [n for n in os.listdir(directory) if n.endswith(suffix)] if os.path.isdir(directory) else []
+    return [e for e in journal_of(params).entries_of_kind(transaction.KIND) if e.get("host") == host]
 
 
 def finding(journal, entry, missing):

@@ -29,9 +29,10 @@ import json
 import os
 import re
 import stat
-import tempfile
 import threading
 import time
+
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.files import atomic_write, fsync_directory
 
 ENVIRONMENT_VARIABLE = "FORTIFLEET_JOURNAL_DIR"
 FORMAT_VERSION = 1
@@ -50,20 +51,6 @@ def default_directory():
         return os.path.expanduser(configured)
     state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
     return os.path.join(state, "fortifleet.auth", "journal")
-
-
-def fsync_directory(directory):
-    """Make a rename or unlink inside ``directory`` durable."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
 
 
 def ensure_private_directory(directory):
@@ -86,23 +73,9 @@ def ensure_private_directory(directory):
     return directory
 
 
-def write_json_atomically(path, data, mode=0o600):
-    """Write ``data`` as JSON at ``path``: mode set before any byte, fsync'd, renamed, directory fsync'd."""
-    directory = os.path.dirname(path)
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path), suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=1, sort_keys=True)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-    fsync_directory(directory)
+def write_json_atomically(path, data):
+    """``data`` as JSON at ``path`` (0600) with files.atomic_write: fsync'd, renamed, directory fsync'd."""
+    atomic_write(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 class Journal(object):
