@@ -19,6 +19,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._config import eng
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
+from ansible_collections.fortifleet.auth.plugins.module_utils._system import topology
 
 TOKENS = engine.ObjectSpec("user/fortitoken", mkey="serial-number", secret_keys=["seed", "activation-code"])
 USERS = engine.ObjectSpec("user/local", mkey="name", secret_keys=["passwd"])
@@ -258,18 +259,8 @@ def fields_seen(answer, limit=12):
     return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "") if names else "none"
 
 
-def central_management(client):
-    try:
-        row = engine.read(client, engine.ObjectSpec("system/central-management", scope="global")) or {}
-    except err.PermissionDeniedError:
-        row = client.get("system/central-management/status", api="monitor").results or {}
-    row = row[0] if isinstance(row, list) and row else row  # the monitor answers one object per VDOM
-    row = row if isinstance(row, dict) else {}
-    kind = str(row.get("type") or "none")
-    fmg = row.get("fmg") or row.get("mgmt_ip") or ""
-    if "type" not in row and str(row.get("registration_status") or "").lower() == "registered" and fmg:
-        kind = "fortimanager"  # the monitor answer of a managed unit has no type (capture of 7.4.5, fortios-api.md §5, captures)
-    return {"type": kind, "fmg": str(fmg).replace("::ffff:", ""), "managed_by_fortimanager": kind == "fortimanager"}
+# One place decides "managed by FortiManager" for every area (_system/topology.py).
+central_management = topology.central_management
 
 
 _UP_WORDS = ("reachable", "up", "ok", "connected", "alive", "available", "active", "online")

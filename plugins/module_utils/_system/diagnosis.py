@@ -2,7 +2,8 @@
 # Copyright: (c) 2026, fortifleet.auth contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The system area: what the FortiGate is (model, serial, FortiOS version, VDOM mode, licence) and what is wrong.
+"""The system area: what the FortiGate is (model, serial, FortiOS version, VDOM mode, licence, topology) and what is
+wrong.
 
 Internal API of fortifleet.auth: may change in any release.
 """
@@ -15,6 +16,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._config import fin
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import NEWEST_KNOWN, parse_device_version, version_warning
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
+from ansible_collections.fortifleet.auth.plugins.module_utils._system import topology as _topology
 
 fnd.define("SYSTEM_FIRMWARE_NEWER_THAN_KNOWN", "info", "system",
            "FortiOS {version} is newer than the newest release this collection knows ({known}).",
@@ -85,7 +87,11 @@ def gather(ctx, client, facts):
     }
     facts["version"] = str(version)
     facts["serial"] = envelope.get("serial")
-    found = _license_findings(lic)
+    # HA, FortiManager and VDOMs: the fleet groups clusters and guards writes with it (_system/topology.py).
+    facts["topology"], found, warnings = _topology.read(client, facts["serial"], facts["system"]["vdom_mode"])
+    for warning in warnings:
+        ctx.warn("%s: %s" % (ctx.label, warning))
+    found.extend(_license_findings(lic))
     warning = version_warning(version)
     if warning:
         ctx.warn(warning)
