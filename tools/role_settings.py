@@ -29,7 +29,8 @@ def table():
         unknown = set(entry) - {"short_description", "description", "options"}
         for name, option in entry["options"].items():
             unknown |= set(option) - set(settings.OPTION_KEYS)
-            if not name.startswith(role + "_") or "type" not in option or "description" not in option:
+            prefixed = name.startswith(role + "_") or name in getattr(settings, "FLEET_WIDE", ())
+            if not prefixed or "type" not in option or "description" not in option:
                 raise SystemExit("%s: option %s of role %s needs the role's prefix, a type and a description"
                                  % (SOURCE, name, role))
         if unknown:

@@ -295,6 +295,23 @@ ROLE_SETTINGS = dict(
                 description=[
                     "Fail devices whose access is not usable, whatever the reason, instead of ending them quietly.",
                     "The playbooks and the report role honour it too: the run fails after the report is written."]),
+            # Fleet-wide (FLEET_WIDE below): every area's write guard reads them (_config/central_management.py).
+            fortimanager_local_writes=dict(
+                type="bool", default=False,
+                description=[
+                    "Allow local writes on a FortiGate managed by FortiManager (C(config system central-management) "
+                    "type C(fortimanager)).",
+                    "By default every area only diagnoses such a unit and reports one C(MANAGED_BY_FORTIMANAGER) "
+                    "finding per area that would write, naming the FortiManager and the change to make there. With "
+                    "C(true) the area writes locally and warns that FortiManager will show the device as modified "
+                    "(retrieve its configuration there, KB 225438).",
+                    "A host or group variable, like the other settings: set it per device."]),
+            ha_allow_out_of_sync_writes=dict(
+                type="bool", default=False,
+                description=[
+                    "Allow writes on an HA cluster whose members are out of sync (C(HA_OUT_OF_SYNC)).",
+                    "By default such a cluster is only diagnosed: a change made now would be synchronised over a "
+                    "configuration that already differs."]),
             # forbidden: authenticated, some areas denied.
             preflight_usable_states=dict(
                 type="list", elements="str", default=["ok", "forbidden"],
@@ -359,15 +376,20 @@ def _fleet_spec(option):
     return spec
 
 
+# Settings of every area rather than of one role (the topology guards), documented with the preflight role where a
+# play starts; they are host or group variables like the area roles' settings.
+FLEET_WIDE = ("fortimanager_local_writes", "ha_allow_out_of_sync_writes")
 SETTINGS_SPEC = dict((name, _fleet_spec(option)) for role in AREA_ROLES
                      for name, option in ROLE_SETTINGS[role]["options"].items())
+SETTINGS_SPEC.update((name, _fleet_spec(ROLE_SETTINGS["preflight"]["options"][name])) for name in FLEET_WIDE)
 # The role each setting belongs to, so a device only checks what it will use.
 SETTING_AREA = dict((name, role) for role in AREA_ROLES for name in ROLE_SETTINGS[role]["options"])
+SETTING_AREA.update((name, "preflight") for name in FLEET_WIDE)
 
 
 def validate_settings(raw, roles):
     """The settings of the ``roles`` with defaults and types applied; raises InputError naming the variable."""
-    wanted = dict((k, v) for k, v in SETTINGS_SPEC.items() if SETTING_AREA[k] in roles)
+    wanted = dict((k, v) for k, v in SETTINGS_SPEC.items() if SETTING_AREA[k] in roles or k in FLEET_WIDE)
     unknown = sorted(k for k in raw if k not in SETTINGS_SPEC)
     if unknown:
         raise err.InputError(unknown[0], "is not a setting of fortifleet.auth.fleet",

@@ -89,7 +89,8 @@ def test_the_table_has_every_role_with_its_texts():
     for role, entry in _fleet.ROLE_SETTINGS.items():
         assert entry["short_description"] and entry["description"], role
         for name, option in entry["options"].items():
-            assert name.startswith(role + "_") and option["description"] and option["type"], name
+            assert name.startswith(role + "_") or name in _fleet.FLEET_WIDE, name
+            assert option["description"] and option["type"], name
             assert set(option) <= set(_fleet.OPTION_KEYS), name
 
 
@@ -100,6 +101,9 @@ def test_settings_spec_is_the_area_roles_options_of_the_table():
             spec = dict((k, v) for k, v in option.items() if k in _fleet.SPEC_KEYS)
             spec["default"] = option.get("fleet_default", option["default"])
             expected[name] = spec
+    for name in _fleet.FLEET_WIDE:
+        expected[name] = dict((k, v) for k, v in _fleet.ROLE_SETTINGS["preflight"]["options"][name].items()
+                              if k in _fleet.SPEC_KEYS)
     assert _fleet.SETTINGS_SPEC == expected
     assert all("description" not in spec for spec in _fleet.SETTINGS_SPEC.values())
     # Templates are the roles'; the fleet fills these in itself (device_settings, the fleet action).
