@@ -7,7 +7,7 @@
 With ``run_once: true`` the task runs every host of the play batch in a thread pool of ``forks`` threads
 (or ``workers``) and returns ``records`` (host name -> record), which a registered variable carries to every host:
 one task instead of about 40 host-tasks per device, each of which costs Ansible about 14 ms of controller
-time (benchmarks/README.md). What runs per device is module_utils/_fleet (prepare, run_prepared); this file only
+time (benchmarks/README.md). What runs per device is module_utils/_fleet (prepare, run_batch); this file only
 gathers each host's variables and runs the pool.
 """
 
@@ -21,7 +21,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import fleet as logic
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.settings import SETTINGS_SPEC
-from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import Validation, run_pool, scrub
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import Validation, scrub
 from ansible_collections.fortifleet.auth.plugins.plugin_utils._launcher import FortiFleetAction, prepare_process
 
 display = Display()
@@ -88,19 +88,14 @@ class ActionModule(FortiFleetAction):
 
         workers = int(options.get("workers") or context.CLIARGS.get("forks") or 5)
         started = time.time()
-        claims = logic.SerialClaims()
 
-        def finished(device, future):
-            try:
-                record = future.result()
-            except Exception as exc:  # pylint: disable=broad-except
-                # Never the whole task for one device: its record so far (writes included) plus the error.
-                record = logic.crashed_record(device, exc)
+        def finished(device, record):
             records[device.name] = scrub(record, secrets[device.name] | device.no_log_values)
             self._progress(fleet, len(records), len(names), device.name, records[device.name])
 
-        # Ctrl-C or SIGTERM stops the pool: no new device or step, critical sections finish, the worker exits.
-        run_pool(devices, lambda d: logic.run_prepared(d, options, claims), finished, workers)
+        # Every preflight, then the areas (HA clusters: _fleet/topology.py). Ctrl-C or SIGTERM stops the pool: no
+        # new device or step, critical sections finish, the worker exits.
+        logic.run_batch(devices, options, finished, workers, fleet=fleet)
 
         result.update(logic.task_result(records, names, fleet, options, time.time() - started))
         refused = [name for name in names if name not in [d.name for d in devices]]

@@ -20,8 +20,10 @@ import time
 from ansible_collections.fortifleet.auth.plugins.module_utils._api_access import api_user
 from ansible_collections.fortifleet.auth.plugins.module_utils._api_access import area_run as api_access_run
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import areas
+from ansible_collections.fortifleet.auth.plugins.module_utils._config import central_management as guard
 from ansible_collections.fortifleet.auth.plugins.module_utils._ems import area_run as ems_run
 from ansible_collections.fortifleet.auth.plugins.module_utils._ems import ems_connector
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import topology as fleet_topology
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.steps import AreaFailed
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.client import writes_reported_to
@@ -70,6 +72,9 @@ class Device(object):
         self.area = "preflight"
         self.writes = []  # every write request sent to this device, by area (see finish)
         self.failed_areas = set()
+        self.held = None  # why the current area writes nothing (central_management.writes_held), or None
+        self.held_diffs = []  # the would-be changes of a held area, as engine diffs
+        self.started = time.time()
         self._base = TaskContext(params, check_mode=check_mode, diff=diff, label=name)
 
     def client(self):
@@ -86,8 +91,9 @@ class Device(object):
         params.update(args)
         # A step with another credential (the diagnostic token) gets a client of its own.
         shared = params.get("access_token") == self.params.get("access_token")
-        result, no_log_values = run_task(logic, params, check_mode=self.check_mode, diff=self.diff, label=self.name,
-                                         client=self.client() if shared else None)
+        # A held area (FortiManager, HA) runs in check mode; its diff says what the change would have been.
+        result, no_log_values = run_task(logic, params, check_mode=self.check_mode, diff=self.diff or bool(self.held),
+                                         label=self.name, client=self.client() if shared else None)
         self.no_log_values.update(no_log_values)
         if not shared and result.get("requests"):
             self.requests["sent"] += result["requests"]["sent"]
@@ -96,7 +102,11 @@ class Device(object):
             self.warn(warning)
         # The engine's diff headers already name the object and the device.
         diffs = result.get("diff") or []
-        self.record["diff"].extend(diffs if isinstance(diffs, list) else [diffs])
+        diffs = diffs if isinstance(diffs, list) else [diffs]
+        if self.held:
+            self.held_diffs.extend(diffs)
+        if self.diff:
+            self.record["diff"].extend(diffs)
         return result
 
     def warn(self, message):
@@ -170,6 +180,9 @@ def preflight(device, usable_states, subsets=None):
         "system": facts.get("system") or {}, "api_access": facts.get("api_access") or {},
         "requests": info.get("requests") or {},
     }
+    if facts.get("topology"):
+        # The shared schema's record["topology"]; the preflight keeps a copy for the per-host roles' areas.
+        device.record["topology"] = device.record["preflight"]["topology"] = facts["topology"]
     device.record["findings"].extend(info.get("findings") or [])
     device.record["findings"].extend(unfinished_transactions(device))
     return access in usable_states
@@ -199,65 +212,149 @@ def _duplicate(device, claims):
 
 def run_device(device, roles, run_preflight=True, usable_states=None, preflight_subsets=None, claims=None):
     """Preflight, then each area (by role name); a failed area is recorded and the next one runs. Returns the
-    record."""
+    record. (A fleet runs the two phases apart: every preflight first, then the areas; see _fleet/fleet.py.)"""
+    if not run_preflight_phase(device, roles, run_preflight, usable_states, preflight_subsets):
+        return device.record
+    return run_areas_phase(device, roles, claims)
+
+
+def run_preflight_phase(device, roles, run_preflight=True, usable_states=None, preflight_subsets=None):
+    """The preflight; True when the areas are to run, else the device's record is finished."""
     with writes_reported_to(device.wrote):
-        return _run_device(device, roles, run_preflight, usable_states, preflight_subsets, claims)
+        try:
+            return _preflight_phase(device, roles, run_preflight, usable_states, preflight_subsets)
+        finally:
+            device.record["seconds"] = round(time.time() - device.started, 3)
 
 
-def _run_device(device, roles, run_preflight, usable_states, preflight_subsets, claims):
-    started = time.time()
-    try:
-        check_not_stopping()
-        if run_preflight and not preflight(device, usable_states or USABLE_STATES, preflight_subsets):
-            device.record["skipped_areas"] = list(roles)
-            owner = api_user.rotated_by(device.token_refused())
-            if owner and owner != device.name:
-                # Same address, port and token as an entry that rotated the key in this run (before this one's
-                # preflight could read the serial): the same FortiGate, acted on through that entry.
-                device.record["duplicate_of"] = owner
-                device.note("reaches the same FortiGate (same address, port and token) as %s, which rotated its "
-                            "key in this run: nothing was done through this entry. Remove one of the two inventory "
-                            "entries." % owner)
-                return device.finish()
-            # An interrupted re-import of this device: what to restore by hand, from the journal.
-            device.record["findings"].extend(interrupted.offline_findings(device.params, device.name))
-            return device.finish()
-        if roles and _duplicate(device, claims):
-            device.record["skipped_areas"] = list(roles)
-            return device.finish()
-        for index, role in enumerate(roles):
-            device.area = role
-            refused = device.token_refused()
-            if refused:
-                # fortios-api.md §7: after one failed key attempt (or a rotated key) the token can only fail again,
-                # and three failures in 60 s lock the controller out. The rest of this device waits for a new key.
-                device.record["skipped_areas"] = list(roles[index:])
-                device.note("the task's token %s, so %s did not run: put the working key into the inventory and run "
-                            "again." % (refused, ", ".join(roles[index:])))
-                break
-            try:
-                remaining = AREA_RUNNERS[role](device, device.settings)
-            except RunStopped as exc:
-                device.record["skipped_areas"] = list(roles[index:])
-                device.error(role, str(exc))
-                break
-            except (AreaFailed, err.FortiFleetError) as exc:
-                device.error(role, str(exc))
-                continue
-            except Exception as exc:  # pylint: disable=broad-except
-                # A bug on one device must not cost the other devices of the fleet their run.
-                device.error(role, "internal error, please report it: %s: %s" % (type(exc).__name__, exc))
-                continue
-            device.record["findings"].extend(remaining)
-            device.human_notes(remaining, area=areas.of_role(role))
-            left = list(roles[index + 1:])
-            if device.key_rotated and left:
-                # The task's token is now refused: every further request would be a failed key attempt, and
-                # three in 60 s lock the controller out (fortios-api.md §7).
-                device.record["skipped_areas"] = left
-                device.note("the api-user's key was rotated, so %s did not run: put the new key (in the key "
-                            "file) into the inventory and run again." % ", ".join(left))
-                break
+def run_areas_phase(device, roles, claims=None, decision=None):
+    """The areas after the preflight; ``decision`` is the fleet's plan for this entry (_fleet/topology.py plan).
+    Returns the record."""
+    with writes_reported_to(device.wrote):
+        try:
+            return _areas_phase(device, roles, claims, decision)
+        finally:
+            device.record["seconds"] = round(time.time() - device.started, 3)
+
+
+def _preflight_phase(device, roles, run_preflight, usable_states, preflight_subsets):
+    check_not_stopping()
+    if not run_preflight or preflight(device, usable_states or USABLE_STATES, preflight_subsets):
+        if not run_preflight and device.record["preflight"].get("topology"):
+            device.record["topology"] = device.record["preflight"]["topology"]  # a role after the preflight role
+        return True
+    device.record["skipped_areas"] = list(roles)
+    owner = api_user.rotated_by(device.token_refused())
+    if owner and owner != device.name:
+        # Same address, port and token as an entry that rotated the key in this run (before this one's
+        # preflight could read the serial): the same FortiGate, acted on through that entry.
+        device.record["duplicate_of"] = owner
+        device.note("reaches the same FortiGate (same address, port and token) as %s, which rotated its "
+                    "key in this run: nothing was done through this entry. Remove one of the two inventory "
+                    "entries." % owner)
+        device.finish()
+        return False
+    # An interrupted re-import of this device: what to restore by hand, from the journal.
+    device.record["findings"].extend(interrupted.offline_findings(device.params, device.name))
+    device.finish()
+    return False
+
+
+def _handled_elsewhere(device, roles, decision):
+    """A secondary whose primary's entry acts on the cluster in this run: nothing runs here."""
+    primary = decision["handled_through"]
+    device.record["handled_through"] = primary
+    device.record["skipped_areas"] = list(roles)
+    device.note("HA secondary of cluster %s: handled through the primary %s (its entry in this run makes the "
+                "cluster's changes; configuration synchronises to every member)."
+                % (fleet_topology._topology.cluster_name((device.record.get("topology") or {}).get("ha") or {}),
+                   primary))
+
+
+def _areas_phase(device, roles, claims, decision):
+    check_not_stopping()
+    if roles and _duplicate(device, claims):
+        device.record["skipped_areas"] = list(roles)
         return device.finish()
+    decision = decision or {}
+    if roles and decision.get("handled_through"):
+        _handled_elsewhere(device, roles, decision)
+        return device.finish()
+    topology = device.record.get("topology")
+    if roles:
+        device.record["findings"].extend(decision.get("findings") or [])
+        if not decision and fleet_topology._topology.is_secondary(topology):
+            # The per-host roles do not see the other entries: the primary's own entry makes the changes.
+            device.record["findings"].append(fleet_topology.handled_through_finding(device.record))
+    for index, role in enumerate(roles):
+        device.area = role
+        refused = device.token_refused()
+        if refused:
+            # fortios-api.md §7: after one failed key attempt (or a rotated key) the token can only fail again,
+            # and three failures in 60 s lock the controller out. The rest of this device waits for a new key.
+            device.record["skipped_areas"] = list(roles[index:])
+            device.note("the task's token %s, so %s did not run: put the working key into the inventory and run "
+                        "again." % (refused, ", ".join(roles[index:])))
+            break
+        try:
+            remaining = _run_area(device, role, topology)
+        except RunStopped as exc:
+            device.record["skipped_areas"] = list(roles[index:])
+            device.error(role, str(exc))
+            break
+        except (AreaFailed, err.FortiFleetError) as exc:
+            device.error(role, str(exc))
+            continue
+        except Exception as exc:  # pylint: disable=broad-except
+            # A bug on one device must not cost the other devices of the fleet their run.
+            device.error(role, "internal error, please report it: %s: %s" % (type(exc).__name__, exc))
+            continue
+        device.record["findings"].extend(remaining)
+        device.human_notes(remaining, area=areas.of_role(role))
+        left = list(roles[index + 1:])
+        if device.key_rotated and left:
+            # The task's token is now refused: every further request would be a failed key attempt, and
+            # three in 60 s lock the controller out (fortios-api.md §7).
+            device.record["skipped_areas"] = left
+            device.note("the api-user's key was rotated, so %s did not run: put the new key (in the key "
+                        "file) into the inventory and run again." % ", ".join(left))
+            break
+    return device.finish()
+
+
+HELD_NOTES = {
+    "ha_secondary": "HA secondary: nothing is written through it (the primary makes the cluster's changes)",
+    "ha_out_of_sync": "the HA cluster is out of sync (HA_OUT_OF_SYNC): nothing is written until it is in sync",
+    "fortimanager": "managed by FortiManager: the change belongs there (MANAGED_BY_FORTIMANAGER)",
+}
+
+
+def _run_area(device, role, topology):
+    """One area, held (check mode, nothing written) when the topology says so (_config/central_management.py);
+    returns the findings left, with the FortiManager finding of a held area that would have written."""
+    area = areas.of_role(role)
+    held = guard.writes_held(topology, device.settings, role)
+    if not held:
+        before = len(device.writes)
+        remaining = AREA_RUNNERS[role](device, device.settings)
+        if guard.is_managed(topology) and device.writes[before:]:
+            device.warn(guard.LOCAL_WRITE_WARNING % (device.name, guard.fmg_address(topology)))
+        return remaining
+    saved_mode, first_change = device.check_mode, len(device.record["changes"])
+    device.check_mode, device.held, device.held_diffs = True, held, []
+    try:
+        remaining = AREA_RUNNERS[role](device, device.settings)
     finally:
-        device.record["seconds"] = round(time.time() - started, 3)
+        device.check_mode, device.held = saved_mode, None
+    # The would-be changes are not changes of this run (nothing was written): they leave the record's changes,
+    # and a human sees them in the finding or the note.
+    would = device.record["changes"][first_change:]
+    del device.record["changes"][first_change:]
+    if would and guard.fortimanager_held(topology, device.settings, role):
+        remaining = list(remaining) + [guard.fortimanager_finding(area, topology, would, device.held_diffs)]
+    elif would:
+        keys = sorted(set(k for c in would for k in (c.get("changed_keys") or [])))
+        device.note("%s: not written, %s; it would change %s." % (
+            role, HELD_NOTES[held], ", ".join(keys) or ", ".join(str(c.get("object") or area) for c in would)))
+    device.held_diffs = []
+    return remaining

@@ -24,11 +24,12 @@ import time
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import areas
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import device as dev
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.settings import SECRET_SETTINGS, device_settings
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import topology as fleet_topology
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.summary import progress_line, summary
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._info.fortigate_info import SUBSET_ORDER
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import INVENTORY_VARS, with_connection
-from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import Validation, scrub
+from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import Validation, run_pool, scrub
 
 DEFAULT_AREAS = ["ftm_push", "fortitoken", "ems_connector"]
 
@@ -152,6 +153,36 @@ def run_prepared(device, params, claims=None):
     record = dev.run_device(device, params["areas"], params["preflight"], params["usable_states"],
                             params["preflight_subsets"], claims=claims)
     return ran_with(record, device.check_mode, params["areas"])
+
+
+def run_batch(devices, params, finished, workers, fleet=True, pool=run_pool):
+    """Every device of a play batch in two phases on a pool of ``workers`` threads: every preflight, then the
+    areas, so that an HA secondary knows whether its primary's entry acts on the cluster (_fleet/topology.py).
+    ``finished(device, record)`` is called in the calling thread as each device ends; a device's crash becomes its
+    record. ``fleet`` false (a role's task for one host) plans nothing: such a secondary is held by its topology."""
+    claims = SerialClaims()
+    go_on = []
+
+    def done(phase):
+        def callback(device, future):
+            try:
+                outcome = future.result()
+            except Exception as exc:  # pylint: disable=broad-except
+                # Never the whole task for one device: its record so far (writes included) plus the error.
+                finished(device, crashed_record(device, exc))
+                return
+            if phase == "preflight" and outcome is True:
+                go_on.append(device)
+            else:
+                finished(device, ran_with(device.record, device.check_mode, params["areas"]))
+        return callback
+
+    pool(devices, lambda d: dev.run_preflight_phase(d, params["areas"], params["preflight"], params["usable_states"],
+                                                    params["preflight_subsets"]), done("preflight"), workers)
+    order = [d.name for d in devices if d in go_on]
+    plan = fleet_topology.plan(dict((d.name, d.record) for d in go_on), order) if fleet else {}
+    ready = [d for d in devices if d in go_on]  # inventory order, whatever order the preflights ended in
+    pool(ready, lambda d: dev.run_areas_phase(d, params["areas"], claims, plan.get(d.name)), done("areas"), workers)
 
 
 def ran_with(record, check_mode, roles):

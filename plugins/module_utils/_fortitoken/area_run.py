@@ -73,16 +73,14 @@ def run(device, s):
             return before["findings"]
     facts = before["fortigate"].get("fortitoken") or {}
     managed, migrated, to_activate = plan(facts, before["findings"])
-    allow_fmg = s["fortitoken_allow_fortimanager_managed"]
-    go = (s["fortitoken_remediate"] and (not managed or allow_fmg)
-          and (facts.get("fortiguard") or {}).get("reachable") is not False)
+    # FortiManager: the fleet's one write guard decides (_config/central_management.py); a held area runs in check
+    # mode and reports the change to make on FortiManager, so the modules' own guard is not asked again here.
+    allow_fmg = True
+    go = s["fortitoken_remediate"] and (facts.get("fortiguard") or {}).get("reachable") is not False
     if s["fortitoken_remediate"] and (facts.get("fortiguard") or {}).get("reachable") is False:
         # Only a determined "not connected" blocks, and never silently (an undetermined reading blocks nothing).
         device.note("FortiGuard is not reachable (%s): no FortiToken licence is imported and no token activated or "
                     "re-imported until it is." % ((facts.get("fortiguard") or {}).get("source") or "reading"))
-    if managed and not allow_fmg:
-        device.note("managed by FortiManager %s: FortiTokens come from FortiManager, so nothing is activated or "
-                    "imported here." % (facts.get("central_management") or {}).get("fmg"))
     steps, trial = [], {}
     if go:
         for code in s["fortitoken_license_codes"]:
