@@ -21,6 +21,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._config import eng
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
+from ansible_collections.fortifleet.auth.plugins.module_utils._system import topology
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import networks as net
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import (
     behaviour, device_version, ems_id_max, field_supported)
@@ -474,4 +475,28 @@ def diagnose(client):
     if spec.mkey == "ems-id":
         used = set(_int_or_none(e["ems_id"]) for e in entries)
         facts["free_ems_ids"] = [i for i in range(1, (ems_id_max(version) or 0) + 1) if i not in used]
-    return facts, build_findings(entries, lic, serial)
+    return facts, passive_member(client, serial, build_findings(entries, lic, serial))
+
+
+fnd.define("EMS_NOT_TESTED_ON_PASSIVE_MEMBER", "info", "ems",
+           "EMS '{name}' does not answer this HA secondary: expected, the passive member sends no traffic of its own.",
+           "Nothing to do here: on the passive member the EMS connectivity test answers '-1 timeout', which Fortinet "
+           "calls expected (community post 225686, KB 293570). The connector is diagnosed through the primary.")
+
+
+def passive_member(client, serial, found):
+    """On an HA secondary an unreachable EMS is expected (troubleshooting.md F): an info finding, not
+    EMS_UNREACHABLE. The HA role is read only when there is such a finding (_system/topology.py)."""
+    if not any(f["id"] == "EMS_UNREACHABLE" for f in found):
+        return found
+    if ha_role(client, serial) != "secondary":
+        return found
+    return [fnd.finding("EMS_NOT_TESTED_ON_PASSIVE_MEMBER", f["detail"], name=f.get("object") or "")
+            if f["id"] == "EMS_UNREACHABLE" else f for f in found]
+
+
+def ha_role(client, serial):
+    try:
+        return topology.ha(client, serial, [])["role"]
+    except err.FortiOSError:
+        return None  # unknown: the finding stays
