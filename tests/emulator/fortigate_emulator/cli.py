@@ -44,6 +44,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--faults", default="", help="fleet faults as JSON, e.g. '{\"latency_ms\": 50}'")
     s.add_argument("--tls-fault", default="ok", choices=TLS_MODES)
     s.add_argument("--lockout-seconds", type=float, default=60.0)
+    s.add_argument("--ha-pairs", default="", help="HA pairs 'PRIMARY-SECONDARY,...' by device index, e.g. 1-2,5-6 "
+                   "(ha.py; the seeds fleet pairs its last two healthy devices)")
     s.add_argument("--seed", type=int, default=None, help="seed for keys/passwords/codes and random faults")
     sub.add_parser("scenarios", help="list scenarios")
     sub.add_parser("profiles", help="list version profiles")
@@ -87,7 +89,7 @@ def main(argv=None) -> int:
     except ValueError as exc:
         print(f"--faults: invalid JSON: {exc}", file=sys.stderr)
         return 2
-    opts = Options(devices=args.devices, scenario=args.scenario, profile=args.profile, http=args.http,
+    opts = Options(ha_pairs=args.ha_pairs, devices=args.devices, scenario=args.scenario, profile=args.profile, http=args.http,
                    port=args.port, single_address=args.single_address, state_dir=args.state_dir, faults=flt,
                    tls_fault=args.tls_fault, lockout_seconds=args.lockout_seconds, seed=args.seed,
                    control_port=args.control_port, inventory=args.inventory)

@@ -6,6 +6,7 @@ import random
 import re
 
 from . import envelope as E
+from . import ha
 from . import variants
 from . import versions
 from .scenarios import TOKEN_ERROR_MIGRATED, code_hash, rand_key, tokens_for_code, TRIAL_CODE
@@ -250,6 +251,8 @@ def fortitoken_import_mobile(dev, params, ctx):
     if not CODE_RE.match(code):
         raise E.err_invalid_value(code[:4] + "...")  # troubleshooting.md B8: "input value is invalid"; never echo a code
     _reachable(dev)
+    if ha.is_secondary(dev):
+        raise _forticare_fail(ha.FORTICARE_SECONDARY_ERROR)  # troubleshooting.md F: licences go to the primary
     err = dev.rt.get("forticare_error") or dev.rt.get("forticare_codes", {}).get(code_hash(code))
     if err:
         raise _forticare_fail(int(err))
@@ -258,6 +261,8 @@ def fortitoken_import_mobile(dev, params, ctx):
 
 def fortitoken_import_trial(dev, params, ctx):
     _reachable(dev)
+    if ha.is_secondary(dev):
+        raise _forticare_fail(ha.FORTICARE_SECONDARY_ERROR)  # troubleshooting.md F: licences go to the primary
     return _import_code(dev, TRIAL_CODE)  # troubleshooting.md B8: two free trial tokens FTMTRIAL...
 
 
@@ -300,7 +305,11 @@ def _ems_state(dev, key):
                 "verified": bool(st["verified"]), "authorized": authorized,
                 "authorization": "authorized" if authorized else ("not_authorized" if connected else "unknown"),
                 "error_code": 0, "error_message": ""})
-    if not st["reachable"]:
+    if ha.is_secondary(dev):
+        # troubleshooting.md F: the passive member's test answers "-1 timeout" (community post 225686)
+        out.update({"status": "disconnected", "connection": "disconnected", "authorized": False,
+                    "authorization": "unknown", "error_code": -1, "error_message": "-1 timeout"})
+    elif not st["reachable"]:
         # troubleshooting.md C4: codes -1/-2/-3/-6 have no public text -> ASSUMED code/text for an unreachable EMS
         out.update({"error_code": -1, "error_message": "EMS server connection failed. Unable to connect to server."})
     elif not trusted:
@@ -402,6 +411,7 @@ ENDPOINTS = {
     "license/status": ("GET", ("any", None), False, license_status),  # fortios-api.md §5: group any
     "system/central-management/status": ("GET", ("sysgrp", "cfg"), False, central_status),  # group ASSUMED
     "system/fortimanager/status": ("GET", ("sysgrp", "cfg"), False, central_status),  # fortios-api.md §5: sysgrp.cfg
+    "system/ha-checksums": ("GET", ("sysgrp", "cfg"), False, ha.checksums),  # troubleshooting.md F; group ASSUMED
     "system/interface": ("GET", ("netgrp", "cfg"), False, interfaces),  # fortios-api.md §5: netgrp.cfg
     "system/available-certificates": ("GET", ("any", None), False, available_certificates),  # fortios-api.md §5: any
     "system/fortiguard/server-info": ("GET", ("sysgrp", "cfg"), False, fortiguard_server_info),  # fortios-api.md §5

@@ -181,6 +181,7 @@ def build_baseline(dev: Device, rng, http: bool):
         "name": "admin", "accprofile": "super_admin", "vdom": [{"name": "root"}], "password": "set",
         "two-factor": "disable", "fortitoken": "", "email-to": "", "sms-server": "fortiguard",
         "sms-custom-server": "", "sms-phone": "", "trusthost1": "0.0.0.0 0.0.0.0", "comments": ""})
+    dev.config["system/ha"] = {"mode": "standalone", "group-name": "", "group-id": 0}  # CLI defaults (ha.py)
     # ASSUMED: a healthy unit is not centrally managed (type none)
     dev.config["system/central-management"] = {"type": "none", "fmg": "", "mode": "normal",
                                                "fmg-source-ip": "0.0.0.0", "serial-number": ""}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from . import auth as A
-from . import cmdb, faults, monitor, scenarios, versions
+from . import cmdb, faults, ha, monitor, scenarios, versions
 from . import envelope as E
 from .state import SCHEMA, Device
 from .tls import TLSManager
@@ -46,6 +46,7 @@ class Options:
     seed: int | None = None
     control_port: int = 0
     inventory: str = ""
+    ha_pairs: str = ""  # "1-2,5-6" (ha.py)
 
 
 def device_address(i: int, opts: Options):
@@ -111,6 +112,10 @@ class Fleet:
             dev.tls_fault = o.tls_fault
             faults.install(dev, self.fleet_faults, self.seed)
             dev.down = bool(self.fleet_faults.get("down"))
+        self.ha_pairs = ha.parse_pairs(o.ha_pairs) if o.ha_pairs else (
+            ha.seeds_pairs(scen) if o.scenario == "seeds" else [])
+        for dev in self.devices:
+            self.relink_ha(dev)
 
     def apply_scenario(self, dev: Device, scenario: str):
         version = scenarios.forced_version(scenario, dev.requested_version)
@@ -120,6 +125,15 @@ class Fleet:
         scenarios.apply_scenario(dev, scenario, rng, self.opts.http)
         dev.failures.clear()
         dev.locked_until.clear()
+        if getattr(self, "ha_pairs", None):
+            self.relink_ha(dev)
+
+    def relink_ha(self, dev: Device):
+        """An HA member's pair again after its scenario rebuilt its configuration (ha.py)."""
+        ha.unlink(dev)
+        for group, (first, second) in enumerate(self.ha_pairs, start=1):
+            if dev.index in (first, second) and max(first, second) <= len(self.devices):
+                ha.link(self.devices[first - 1], self.devices[second - 1], group)
 
     # -- listeners ------------------------------------------------------------------
     async def start(self):

@@ -18,6 +18,7 @@ SCHEMA = {
     "system/ftm-push": (None, ("sysgrp", "cfg")),  # fortios-api.md §1: singleton; group ASSUMED sysgrp
     "system/global": (None, ("sysgrp", "cfg")),
     "system/central-management": (None, ("sysgrp", "cfg")),
+    "system/ha": (None, ("sysgrp", "cfg")),  # group ASSUMED sysgrp (ha.py)
     "user/fortitoken": ("serial-number", ("authgrp", None)),
     "user/local": ("name", ("authgrp", None)),
     "system/admin": ("name", ("sysgrp", "admin")),
@@ -170,6 +171,8 @@ class Device:
         }
 
     def hostname(self) -> str:
+        if getattr(self, "ha_hostname", None):
+            return self.ha_hostname  # an HA member's own hostname (not synchronised, ha.py)
         return self.singleton("system/global").get("hostname", self.name)
 
     def dump(self) -> dict:

@@ -17,6 +17,11 @@ Usage (stable interface, see README):
         emu.set_scenario("healthy", name=None); emu.set_tls("expired", name=None)
         emu.approve_ems("fgt-001"); emu.set_config("fgt-001", "system/ftm-push", {...})
         emu.set_runtime("fgt-001", {...}); emu.reset(name=None)
+        emu.set_out_of_sync("fgt-002")   # an HA member's 'all' checksum differs (ha.py)
+
+    HA pairs: running_emulator(devices=4, ha_pairs=[(1, 2)]) makes fgt-001 the primary and fgt-002 the secondary
+    of one cluster sharing one configuration; a FortiManager-managed unit: scenario "fmg-managed" or
+    emu.set_fortimanager("fgt-003").
 
 Only the standard library is used, so it works in any test environment.
 """
@@ -121,6 +126,13 @@ class ControlClient:
     def reset(self, name=None):
         return self._call("POST", f"/devices/{name}/reset" if name else "/reset")
 
+    # topology helpers (ha.py, scenario fmg-managed)
+    def set_out_of_sync(self, name, checksum="0123456789abcdef0123456789abcdef"):
+        return self.set_runtime(name, {"ha_checksum": checksum})
+
+    def set_fortimanager(self, name, address="192.0.2.10"):
+        return self.set_config(name, "system/central-management", {"type": "fortimanager", "fmg": address})
+
 
 class Emulator(ControlClient):
     def __init__(self, proc, control_url, inventory, state_dir, ready_line, start_seconds, log_path=None):
@@ -174,7 +186,7 @@ def free_port() -> int:
 
 def start_emulator(devices=3, scenario="healthy", profile=None, http=False, port=None, single_address=False,
                    faults=None, tls_fault=None, lockout_seconds=None, seed=None, state_dir=None,
-                   inventory=None, extra_args=(), timeout=60.0, python=None) -> Emulator:
+                   inventory=None, extra_args=(), timeout=60.0, python=None, ha_pairs=None) -> Emulator:
     state_dir = state_dir or tempfile.mkdtemp(prefix="fgt-emu-")
     inventory = inventory or os.path.join(state_dir, "inventory.yml")
     cmd = [python or sys.executable, "-m", "fortigate_emulator", "serve", "--devices", str(devices),
@@ -197,6 +209,9 @@ def start_emulator(devices=3, scenario="healthy", profile=None, http=False, port
         cmd += ["--lockout-seconds", str(lockout_seconds)]
     if seed is not None:
         cmd += ["--seed", str(seed)]
+    if ha_pairs:
+        # [(primary index, secondary index), ...] or "1-2,5-6": HA pairs sharing one configuration (ha.py)
+        cmd += ["--ha-pairs", ha_pairs if isinstance(ha_pairs, str) else ",".join("%d-%d" % p for p in ha_pairs)]
     cmd += list(extra_args)
     # stderr goes to a file, never to a pipe: nobody drains a pipe while the tests run, and a
     # full pipe would block the emulator's event loop on its next write to stderr.
