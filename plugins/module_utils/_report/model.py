@@ -14,6 +14,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import areas
+from ansible_collections.fortifleet.auth.plugins.module_utils._report import topology as report_topology
 
 SCHEMA_VERSION = 1
 AREAS = areas.IDS
@@ -155,6 +156,8 @@ def build(hosts, run_name, check_mode, started=None, secrets=(), usable=USABLE):
             "findings": findings, "changes": changes, "errors": errors,
             "areas": area_outcomes(data, access, findings, errors, usable),
         })
+        if data.get("handled_through"):
+            devices[-1]["handled_through"] = data["handled_through"]
     by_status = dict((s, 0) for s in STATUS_ORDER)
     by_id, human = {}, {}
     for device in devices:
@@ -174,6 +177,7 @@ def build(hosts, run_name, check_mode, started=None, secrets=(), usable=USABLE):
         "summary": {"by_status": by_status, "findings_by_id": dict(sorted(by_id.items())),
                     "human_actions": sorted(human.values(), key=lambda e: (e["severity"] != "critical", e["id"]))},
         "devices": devices,
+        "clusters": report_topology.clusters(hosts),
     }
     return _redact(report, [s for s in secrets if s and len(s) >= 6])
 

@@ -71,14 +71,35 @@ def render_markdown(report):
     for action in s["human_actions"]:
         out += ["### %s (%s, %s)" % (action["id"], action["severity"], plural(len(action["devices"]), "device")), "",
                 _md(action["remediation"]), "", "Devices: %s" % _md(", ".join(action["devices"])), ""]
+    out += cluster_lines(report)
     out += ["", "## Devices", "", "| Device | Status | Access | FortiOS | Findings | Changes | Errors |",
             "| --- | --- | --- | --- | --- | --- | --- |"]
     for d in report["devices"]:
         out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
             _md(d["name"]), d["status"], _md(d["access"]), _md(d["version"] or ""),
             _md("; ".join(grouped_findings(d["findings"]))) or "-",
-            _md("; ".join(change_text(c) for c in d["changes"])) or "-", _md("; ".join(d["errors"])) or "-"))
+            _md("; ".join(change_text(c) for c in d["changes"]) or handled_text(d)) or "-",
+            _md("; ".join(d["errors"])) or "-"))
     return "\n".join(out) + "\n"
+
+
+def cluster_text(cluster):
+    sync = {True: "in sync", False: "OUT OF SYNC", None: "sync state unknown"}[cluster.get("in_sync")]
+    return "%s: primary %s; members %s; serials %s; %s" % (
+        cluster["name"], cluster.get("primary") or "not in the inventory", ", ".join(cluster["members"]),
+        ", ".join(cluster["serials"]), sync)
+
+
+def cluster_lines(report):
+    """The Markdown "Clusters" section (HA clusters, each once), or nothing."""
+    clusters = report.get("clusters") or []
+    if not clusters:
+        return []
+    return ["", "## Clusters", ""] + ["- %s" % _md(cluster_text(c)) for c in clusters]
+
+
+def handled_text(device):
+    return "handled through %s" % device["handled_through"] if device.get("handled_through") else ""
 
 
 _HTML_SCRIPT = """
@@ -109,7 +130,7 @@ def _e(value):
 def _html_row(d):
     cells = [_e(d["name"]), _e(d["access"]), _e(d["version"]),
              "<br>".join(_e(text) for text in grouped_findings(d["findings"])) or "-",
-             "<br>".join(_e(change_text(c)) for c in d["changes"]) or "-",
+             "<br>".join(_e(change_text(c)) for c in d["changes"]) or _e(handled_text(d)) or "-",
              "<br>".join(_e(x) for x in d["errors"]) or "-"]
     status = "<td class=\"s-%s\">%s</td>" % (_e(d["status"]), _e(d["status"]))
     return "<tr><td>%s</td>%s%s</tr>" % (cells[0], status, "".join("<td>%s</td>" % c for c in cells[1:]))
@@ -126,11 +147,12 @@ def render_html(report):
         ("Device", "Status", "Access", "FortiOS", "Findings", "Changes", "Errors")))
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>FortiGate authentication report"
             "</title><style>%s</style></head><body><h1>FortiGate authentication report: %s</h1><p>Mode %s, %s,"
-            " %s to %s</p><h2>Devices by status</h2><ul>%s</ul><h2>What a human must do</h2><ul>%s</ul>"
+            " %s to %s</p><h2>Devices by status</h2><ul>%s</ul>%s<h2>What a human must do</h2><ul>%s</ul>"
             "<h2>Devices</h2><p>Click a column to sort.</p><table id=\"devices\"><thead><tr>%s</tr></thead><tbody>%s"
             "</tbody></table><script>%s</script></body></html>\n" % (
                 _HTML_STYLE, e(run["name"]), e(run["mode"]), plural(run["devices"], "device"), e(run["started"]), e(run["finished"]),
-                counts, human or "<li>Nothing.</li>", head, "".join(rows), _HTML_SCRIPT))
+                counts, "".join("<p>Cluster %s</p>" % e(cluster_text(c)) for c in report.get("clusters") or []),
+                human or "<li>Nothing.</li>", head, "".join(rows), _HTML_SCRIPT))
 
 
 def render_junit(report):
