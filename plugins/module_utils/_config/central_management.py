@@ -134,7 +134,7 @@ def change_text(area, changes, diffs):
     parts = []
     if cli:
         parts.append("run this CLI script on the device database (Device Manager > Scripts, run on the device "
-                     "database): %s." % " / ".join(cli))
+                     "database): %s." % " / ".join(line.strip() for line in cli))
     if area == "fortitoken":
         tokens = _token_change(changes)
         parts.append("the FortiTokens come from FortiManager (KB 194508): %s there, then install."

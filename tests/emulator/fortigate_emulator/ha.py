@@ -65,9 +65,11 @@ def link(primary, secondary, group_id: int):
 
 
 def unlink(dev):
+    """Before a member's scenario rebuilds it: its own keys again (the shared ones stay with its partner)."""
     if getattr(dev, "ha", None) is not None:
         dev.ha = None
         dev.ha_hostname = None
+        dev.api_keys, dev.key_index = {}, {}
 
 
 def is_secondary(dev) -> bool:

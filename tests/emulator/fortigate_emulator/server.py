@@ -122,6 +122,7 @@ class Fleet:
         dev.version = version
         dev.build = versions.PROFILES[version]["build"]
         rng = random.Random(f"{self.seed}:{dev.index}")  # same secrets for every scenario/reset
+        ha.unlink(dev)  # an HA member is rebuilt on its own, then paired again (relink_ha)
         scenarios.apply_scenario(dev, scenario, rng, self.opts.http)
         dev.failures.clear()
         dev.locked_until.clear()
