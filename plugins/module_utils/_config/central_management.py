@@ -16,6 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import topology as _topology
 
@@ -67,6 +69,9 @@ def fmg_address(topology):
 
 
 # -- the change as FortiOS CLI ------------------------------------------------------------------------------------------
+_PLAIN = re.compile(r"^[A-Za-z0-9_.:/-]+$")
+
+
 def _cli_value(value):
     if isinstance(value, bool):
         return "enable" if value else "disable"
@@ -74,8 +79,9 @@ def _cli_value(value):
         names = [v.get("name") if isinstance(v, dict) else v for v in value]
         return " ".join('"%s"' % n for n in names if n not in (None, ""))
     text = str(value)
-    # Several words (allowaccess "ping https ftm") are several CLI tokens; one word is quoted.
-    return text if (" " in text.strip() or text.isdigit()) else '"%s"' % text
+    # Several words (allowaccess "ping https ftm") are several CLI tokens; a plain word (enable, 4433, a serial)
+    # needs no quotes; anything else (empty, a comment) is quoted.
+    return text if (" " in text.strip() or _PLAIN.match(text)) else '"%s"' % text.replace('"', '\\"')
 
 
 def _table_lines(key, rows, indent):
@@ -102,7 +108,7 @@ def cli_of_diff(diff):
         return []
     lines, indent = ["config %s %s" % (parts[0], parts[1])], "    "
     if len(parts) > 2:
-        lines.append('    edit "%s"' % "/".join(parts[2:]))
+        lines.append('    edit %s' % _cli_value("/".join(parts[2:])))
         indent = "        "
     for key in keys:
         value = after[key]
@@ -130,7 +136,9 @@ def _token_change(changes):
 
 def change_text(area, changes, diffs):
     """What to do on FortiManager for the would-be changes of one area."""
-    cli = [line for diff in diffs for line in cli_of_diff(diff)]
+    # The FortiToken re-import is a transaction (unbind, delete, add, bind again): its steps are not a script for
+    # FortiManager, which holds the tokens itself; what to do there is said in words below.
+    cli = [line for diff in diffs for line in cli_of_diff(diff)] if area != "fortitoken" else []
     parts = []
     if cli:
         parts.append("run this CLI script on the device database (Device Manager > Scripts, run on the device "
