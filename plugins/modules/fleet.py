@@ -196,6 +196,25 @@ records:
     requests:
       description: HTTP requests sent and retried for this device.
       type: dict
+    topology:
+      description:
+        - Where the device stands, from the preflight (absent when unknown). C(ha) has C(mode) (standalone, a-p,
+          a-a), C(group_name), C(group_id), C(role) (primary, secondary or null when unknown), C(primary_serial),
+          C(members) (serial, hostname, primary) and C(in_sync) (null when unknown). C(fortimanager) has C(managed),
+          C(type) and C(address) (system central-management). C(vdom_mode) and C(vdoms) (names).
+        - The fleet runs every preflight first, then the areas. An HA cluster's areas run once, through the entry
+          that reaches its primary; a secondary whose primary's entry is in the run is not acted on (see
+          C(handled_through)); a secondary alone is diagnosed read-only with C(HA_SECONDARY_ONLY). Nothing is written
+          to an out-of-sync cluster (C(HA_OUT_OF_SYNC)) unless C(ha_allow_out_of_sync_writes), or locally to a
+          FortiManager-managed unit (one C(MANAGED_BY_FORTIMANAGER) per area with the FortiManager-side change) unless
+          C(fortimanager_local_writes).
+      type: dict
+      returned: when the preflight read the system subset
+    handled_through:
+      description: For an HA secondary, the inventory name of the primary's entry through which its cluster was
+        handled in this run.
+      type: str
+      returned: for such a secondary
 record:
   description: The same record for the task's host.
   returned: when run_once is false

@@ -146,6 +146,20 @@ fortigate:
         forbidden_groups: []
         url_token_accepted: false
         url_token_accepted_source: config
+    topology:
+      description:
+        - Read with the C(system) subset. C(ha) (cmdb system/ha, and monitor system/ha-checksums unless standalone):
+          C(mode), C(group_name), C(group_id), C(role), C(primary_serial), C(members), C(in_sync).
+          C(fortimanager) (system central-management): C(managed), C(type), C(address). C(vdom_mode), C(vdoms).
+        - A read that fails or is forbidden gives null values and a warning, never a failed task.
+      type: dict
+      returned: when the system subset is gathered
+      sample:
+        ha: {mode: a-p, group_name: FGT-HA-1, group_id: 1, role: primary, primary_serial: FGVM02TM25000001,
+             members: [{serial: FGVM02TM25000001, hostname: null, primary: true}], in_sync: true}
+        fortimanager: {managed: false, type: null, address: null}
+        vdom_mode: no-vdom
+        vdoms: [root]
     skipped_subsets:
       description: Subsets not read because API access failed (or the device stopped answering after the probe).
       type: list
