@@ -281,6 +281,8 @@ def _areas_phase(device, roles, claims, decision):
         _handled_elsewhere(device, roles, decision)
         return device.finish()
     topology = device.record.get("topology")
+    if roles and topology is None:
+        topology = _guard_topology(device)
     if roles:
         device.record["findings"].extend(decision.get("findings") or [])
         if not decision and fleet_topology._topology.is_secondary(topology):
@@ -320,6 +322,23 @@ def _areas_phase(device, roles, claims, decision):
                         "file) into the inventory and run again." % ", ".join(left))
             break
     return device.finish()
+
+
+def _guard_topology(device):
+    """An area role run without the preflight still needs to know whether it may write: HA and central management,
+    read directly (two or three requests). Unknown (a failed read) holds nothing, with a warning."""
+    client = device.client()
+    warnings = []
+    try:
+        managed = fleet_topology._topology.fortimanager(client, warnings)
+        ha = fleet_topology._topology.ha(client, client.device.get("serial"), warnings)
+    except err.FortiOSError as exc:
+        device.warn("%s: the HA and FortiManager state could not be read before the areas (%s): the areas run "
+                    "unguarded" % (device.name, exc))
+        return None
+    for warning in warnings:
+        device.warn("%s: %s" % (device.name, warning))
+    return {"ha": ha, "fortimanager": managed}
 
 
 HELD_NOTES = {
