@@ -157,10 +157,23 @@ def _token_args(dev, params):
     return toks
 
 
+def is_hardware_token(serial) -> bool:
+    return not str(serial or "").upper().startswith("FTKMOB")  # fortios-api.md §2: mobile tokens are FTKMOB...
+
+
+def refuse_hardware_token(dev, serial):
+    """troubleshooting.md G1 (bug 1218458): on an affected release, activating or adding a hardware token by serial
+    fails with 'cmdb save error' (KB 428366). ASSUMED REST shape: HTTP 500, error -9999 with that text."""
+    if serial and is_hardware_token(serial) and versions.rule(dev.version, "hardware_token_cmdb_save_error"):
+        raise E.err_generic("cmdb save error")
+
+
 def fortitoken_activate(dev, params, ctx):
     _reachable(dev)
     res = []
     for sn in _token_args(dev, params):
+        if _tok_status(dev, sn) == "new":
+            refuse_hardware_token(dev, sn)
         st = _tok_status(dev, sn)
         if st == "new":
             if not sn.startswith("FTKMOB"):
