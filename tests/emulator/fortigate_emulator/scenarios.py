@@ -47,8 +47,8 @@ def forced_version(scenario: str, version: str) -> str:
     """Scenarios that only exist on some versions are moved onto a compatible one."""
     if scenario == "api-url-token-disabled" and not versions.rule(version, "url_token_rule"):
         return "7.4.8"  # fortios-api.md §7: the setting only exists from 7.4.5 (brief: use 7.4.8)
-    if scenario == "token-hardware-defect" and not versions.rule(version, "hardware_token_cmdb_save_error"):
-        return "7.4.11"  # troubleshooting.md G1: a build with bug 1218458
+    if scenario == "token-hardware-defect" and versions.vt(version) < (7, 4, 10):
+        return "7.4.11"  # troubleshooting.md G1: a build with bug 1218458 (7.4.10+ profiles keep theirs: 7.4.12 is fixed)
     return version
 
 
