@@ -43,8 +43,8 @@ fnd.define("FORTITOKEN_HARDWARE_ACTIVATION_DEFECT", "critical", "fortitoken",
            "Import, or CLI: execute fortitoken import ftp|tftp <file> ...) (KB 428366, community post 222475). "
            "Other hardware models have no seed file: they wait for the fixed release.")
 fnd.define("FORTITOKEN_LICENSE_TRANSFER_REQUIRED", "critical", "fortitoken",
-           "FortiToken {serial} (licence {license}) is registered to another unit, so a re-import cannot bring it "
-           "back; it is not re-imported.",
+           "The FortiToken Mobile licence {license} is registered to another unit ({serial}): a re-import cannot "
+           "bring its tokens back, so none is re-imported.",
            "A human must move the licence in FortiCare: open a Customer Service ticket (not TAC) at "
            "support.fortinet.com to transfer licence {license} to this FortiGate's serial (the primary's in an HA "
            "cluster). Licences shipped before 2025-08-04 can be transferred; those shipped on or after 2025-08-04 "

@@ -119,3 +119,23 @@ def test_filter_plan_keeps_a_plan_without_concerned_tokens_unchanged():
     plan.serials, plan.rows, plan.statuses = [MOB1], {MOB1: {"license": "EFTM01"}}, {MOB1: MIGRATED}
     assert firmware_defects.filter_plan(client, plan) is plan
     assert firmware_defects.filter_plan(client, None) is None
+
+
+def test_licence_import_refused_with_forticare_31_gives_the_transfer_steps_not_the_raw_error(tmp_path):
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken_license
+    from .memory_client import context, refused
+
+    client = fgt("7.4.4", [], [], {})
+
+    def not_owned(client_, body):
+        raise refused("action", "user/fortitoken/import-mobile", code=-7564,
+                      cli_error="FortiCare error 31: token does not belong to product")
+    client.actions["user/fortitoken/import-mobile"] = not_owned
+    params = dict(license_code="DA8C-0508-1F31-4CF7-C990", memory_file=str(tmp_path / "memory.json"))
+    ctx = context(client, params, spec=fortitoken_license.ARGUMENT_SPEC)
+    with pytest.raises(err.FortiFleetError) as caught:
+        fortitoken_license.run(ctx)
+    found = caught.value.findings
+    assert [f["id"] for f in found] == ["FORTITOKEN_LICENSE_TRANSFER_REQUIRED"]
+    assert "KB 205363" in caught.value.hint and "Customer Service" in caught.value.hint
