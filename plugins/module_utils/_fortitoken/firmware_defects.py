@@ -53,6 +53,12 @@ fnd.define("FORTITOKEN_LICENSE_TRANSFER_REQUIRED", "critical", "fortitoken",
            "import this unit's own trial tokens (KB 190171). Then run remediate again.")
 
 
+def transfer_finding(detail):
+    """The licence-transfer finding for an import that FortiCare refused with error 31 (fortitoken_license)."""
+    return fnd.finding("FORTITOKEN_LICENSE_TRANSFER_REQUIRED", detail, serial="FortiCare error 31",
+                       license="of this activation code")
+
+
 def hardware_defects(version):
     """The defect ids that forbid deleting or re-importing hardware tokens on ``version``."""
     return versions.defects_affecting(version, "hardware")

@@ -23,9 +23,8 @@ import json
 import os
 import time
 
-from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import firmware_defects  # noqa: F401 (defines the finding)
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import firmware_defects
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import diagnosis as ftk
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.files import atomic_write, writable_path
@@ -97,8 +96,7 @@ def _refused(ctx, code, detail):
     finding = ftk.forticare_finding(code, detail)
     findings = [finding]
     if code == NOT_THIS_UNIT:
-        finding = fnd.finding("FORTITOKEN_LICENSE_TRANSFER_REQUIRED", detail, serial="FortiCare error 31",
-                              license="of this activation code")
+        finding = firmware_defects.transfer_finding(detail)
         findings = [finding]
     error = err.FortiFleetError("FortiCare refused the licence on %s: %s" % (ctx.label, detail), finding["remediation"])
     error.findings = findings
