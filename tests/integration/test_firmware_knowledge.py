@@ -198,3 +198,34 @@ def test_unknown_newer_firmware_warns_and_uses_the_newest_rules(version):
     assert version in versions.version_warning(version)
     assert versions.behaviour("admin_password_required", version)  # 7.6.5+ rule kept
     assert versions.defects_affecting(version, "hardware") == []  # bug 1218458 is fixed in 8.0.0
+
+
+def test_7_6_7_api_user_change_and_generate_key_confirm_the_admin_password(newest, tmp_path):
+    emu = fresh(newest)
+    change = """
+- fortifleet.auth.api_user:
+    name: fortifleet-automation
+    vdoms: [root]
+    accprofile: fortifleet_profile
+    comments: "{{ note }}"
+    admin_password: "{{ pw }}"
+  register: out
+"""
+    without = run_playbook(tmp_path, emu.inventory, change, args=["--limit", "fgt-001", "-e", "pw=", "-e", "note=a"])
+    result = without.results["fgt-001"]
+    assert result["failed"] and result["fortios_error"] == -8102 and "admin_password" in result["hint"]
+    assert writes(emu, "fgt-001") == [] or all(r["status"] >= 400 for r in writes(emu, "fgt-001"))
+    password = emu.secrets("fgt-001")["admin_password"]
+    args = ["--limit", "fgt-001", "-e", "note=b", "-e", "pw=%s" % password]
+    ok = run_playbook(tmp_path, emu.inventory, change, args=args)
+    assert ok.results["fgt-001"]["changed"] is True, ok
+    key_file = tmp_path / "fgt-001.key"
+    rotate = run_playbook(tmp_path, emu.inventory, """
+- fortifleet.auth.api_user:
+    name: fortifleet-automation
+    regenerate_key: true
+    key_file: "%s"
+  register: out
+""" % key_file, args=["--limit", "fgt-001"])
+    assert rotate.results["fgt-001"]["key_rotated"] and rotate.results["fgt-001"]["key_verified"], rotate
+    assert key_file.read_text().strip() == emu.secrets("fgt-001")["api_key"]
