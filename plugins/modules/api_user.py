@@ -123,7 +123,16 @@ attributes:
     platforms: fortios
     description: FortiGate devices running FortiOS 6.4 to 7.6, through the REST API.
 notes:
-  - The token of the task needs read-write on C(sysgrp.admin) (System > Administrator) in its admin profile.
+  - Creating or changing a REST API administrator and generating its key succeed only with the C(super_admin)
+    profile itself, even when a custom profile grants read-write on C(sysgrp.admin) (Fortinet's answers in
+    fortinet-ansible-dev/ansible-galaxy-fortios-collection issue 370 and fortinetdev/terraform-provider-fortios
+    issue 331). The token of the task must therefore belong to an api-user with C(accprofile super_admin), which
+    another super_admin sets from the CLI (the GUI does not offer it).
+  - On a FortiGate with multiple VDOMs, api-users are global objects; a profile other than C(super_admin) would also
+    need C(set scope global) (fortinet-ansible-dev/ansible-galaxy-fortios-collection issue 226).
+  - From FortiOS 7.6.5 the change also needs the administrator's password confirmed (I(admin_password), sent as the
+    C(X-Admin-Passwd) header; issue 409 there).
+  - The profile each module and role needs is listed in C(docs/least-privilege.md) of the collection.
 """
 
 EXAMPLES = r"""

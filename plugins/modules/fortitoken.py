@@ -98,7 +98,12 @@ attributes:
     platforms: fortios
     description: FortiGate devices running FortiOS 6.4 to 7.6, through the REST API.
 notes:
-  - The token of the task needs read-write on C(authgrp) (and C(sysgrp.admin) to re-bind administrators).
+  - The token of the task needs read-write on C(authgrp) (and the C(super_admin) profile to re-bind administrators,
+    see C(docs/least-privilege.md)).
+  - With O(state=reimported), FortiOS builds with bug 1218458 (7.4.10, 7.4.11, 7.6.3 to 7.6.6) never get a hardware
+    token deleted or re-imported (it could not be activated again there), and a token whose licence belongs to
+    another unit is not re-imported either; the C(fortitoken) subset of M(fortifleet.auth.fortigate_info) reports
+    why.
 """
 
 EXAMPLES = r"""

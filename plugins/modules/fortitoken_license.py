@@ -20,8 +20,11 @@ description:
     the code (never the code itself). A code whose tokens are present is not imported again; give O(serials) to
     decide without that memory.
   - FortiCare refusals become findings (C(FORTICARE_LICENSE_EXPIRED) for error 14, C(FORTICARE_CARD_NOT_FOUND) for
-    10, C(FORTICARE_TOKEN_NOT_OWNED) for 31, C(FORTICARE_ACTIVATION_CODE_INVALID) for 40), matched by number and by
-    text. Errors 14 and 10 cannot change, so such a code is not sent again unless O(retry_refused) is true.
+    10, C(FORTITOKEN_LICENSE_TRANSFER_REQUIRED) for 31, C(FORTICARE_ACTIVATION_CODE_INVALID) for 40), matched by
+    number and by text. Errors 14 and 10 cannot change, so such a code is not sent again unless O(retry_refused) is
+    true.
+  - Error 31 means the licence is registered to another unit. FortiToken Mobile licences shipped from 2025-08-04 move
+    only to an RMA replacement (Fortinet KB 205363), so the finding gives the FortiCare steps a human takes.
 author:
   - fortifleet.auth contributors (@fortifleet)
 requirements:

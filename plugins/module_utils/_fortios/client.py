@@ -51,7 +51,7 @@ except ImportError:  # pragma: no cover - requests brings urllib3
     InsecureRequestWarning = None
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.access_groups import access_group
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.access_groups import access_group, permission_text
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import FortiOSVersion, behaviour
 
 DEFAULT_RETRIES = 2
@@ -530,11 +530,10 @@ class FortiOSClient(object):
             return err.TokenRejectedError(detail=detail, hint=hint, **kw)
         if status == 403:
             group = access_group(ctx["api"], ctx["api_path"])
-            need = "read" if ctx["method"] == "GET" else "read-write"
-            hint = ("The token is valid but not allowed: its accprofile lacks %s permission on '%s' for %s, "
-                    "or VDOM '%s' is not assigned to the api-user. Grant it in the admin profile "
-                    "(config system accprofile) or the api-user's vdom list."
-                    % (need, group or "this area", ctx["obj"], self.vdom))
+            need = permission_text(ctx["api"], ctx["api_path"], ctx["method"])  # docs/least-privilege.md
+            hint = ("The token is valid but not allowed: %s needs %s; or VDOM '%s' is not assigned to the api-user. "
+                    "Grant it in the api-user's access profile (config system accprofile) or its vdom list "
+                    "(docs/least-privilege.md lists what each module needs)." % (ctx["obj"], need, self.vdom))
             return err.PermissionDeniedError(detail=detail, hint=hint, access_group=group, **kw)
         if status == 429:
             return err.LockedOutError(

@@ -18,8 +18,14 @@ import re
 
 # The newest FortiOS release whose rules the collection knows. Newer firmware
 # gets a warning and the newest known rules (users asked for exactly this
-# fallback in fortinet.fortios #269).
-NEWEST_KNOWN = "7.6.5"
+# fallback in fortinet.fortios #269). troubleshooting.md G6: Fortinet's collection 2.6.0 adds 7.6.7 and
+# 8.0.0 with no change named for the objects we touch; 8.0.0's schema was not seen, so it stays "newer".
+NEWEST_KNOWN = "7.6.7"
+
+# Releases the collection has rules or facts for (the emulator serves a profile of each);
+# troubleshooting.md G1: 7.4.10-7.4.12 and 7.6.6-7.6.7 bound the hardware-token defect below.
+KNOWN_RELEASES = ("6.4.9", "6.4.15", "7.0.7", "7.0.12", "7.2.8", "7.4.4", "7.4.8", "7.4.10", "7.4.11", "7.4.12",
+                  "7.6.4", "7.6.5", "7.6.6", "7.6.7")
 
 _VERSION_RE = re.compile(r"^\s*v?(\d+)\.(\d+)(?:\.(\d+))?(?:[,\s].*)?$")
 
@@ -138,6 +144,33 @@ BEHAVIOUR_RANGES = {
     # fortios-api.md §6: cli_error became a list (7.6.5 sample); older builds send a string.
     "cli_error_is_list": [("7.6.5", None)],
 }
+
+# Known FortiOS defects that change what the collection may do, as data (troubleshooting.md G).
+# ``affected``: half-open ranges like the tables above; ``fixed``: the releases that carry the fix.
+DEFECTS = {
+    # troubleshooting.md G1: activating a hardware token (by serial) fails with "cmdb save error".
+    "1218458": {
+        "summary": "hardware FortiToken activation fails with 'cmdb save error'",
+        "affected": [("7.4.10", "7.4.12"), ("7.6.3", "7.6.7")],
+        "fixed": ["7.4.12", "7.6.7", "8.0.0"],
+        "token_types": ["hardware"],
+        "sources": ["KB 428366", "Fortinet Community post 222475 (bug 1218458)", "KB 232153"],
+    },
+}
+
+
+def defects_affecting(version, token_type=None):
+    """The ids of the DEFECTS that ``version`` has (only those that concern ``token_type`` when given), sorted."""
+    return sorted(key for key, defect in DEFECTS.items()
+                  if _in_ranges(version, defect["affected"])
+                  and (token_type is None or token_type in defect.get("token_types", [token_type])))
+
+
+def fixed_releases(defect_id):
+    """The releases that fix a defect, for messages ("7.4.12, 7.6.7 or 8.0.0")."""
+    fixed = DEFECTS[defect_id]["fixed"]
+    return ", ".join(fixed[:-1]) + " or " + fixed[-1] if len(fixed) > 1 else fixed[0]
+
 
 # fortios-api.md §3: ems-id limits per release.
 EMS_ID_MAX = [

@@ -372,6 +372,8 @@ def diagnose(client):
         found.extend(_token_findings(token, seen))
         if not token["bound_to"]:
             found.append(fnd.finding("FORTITOKEN_UNASSIGNED", "", serial=token["serial"]))
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import firmware_defects  # imports this module
+    found = firmware_defects.review(client, tokens, found)  # troubleshooting.md G1/G4: defects, licence rules
     facts = {"tokens": tokens, "central_management": managed, "fortiguard": guard}
     if any(t["state"] == "unknown" for t in tokens):
         facts["monitor_fields_seen"] = seen

@@ -24,6 +24,7 @@ import os
 import time
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import firmware_defects
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import diagnosis as ftk
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec import with_connection
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.files import atomic_write, writable_path
@@ -86,10 +87,19 @@ def validate(params):
     return path
 
 
+# troubleshooting.md G4 (KB 308115, KB 205363): FortiCare 31 means the licence is registered to another unit; only a
+# licence transfer at FortiCare (or a new licence) fixes it, so the finding gives those steps, not the raw error.
+NOT_THIS_UNIT = 31
+
+
 def _refused(ctx, code, detail):
     finding = ftk.forticare_finding(code, detail)
+    findings = [finding]
+    if code == NOT_THIS_UNIT:
+        finding = firmware_defects.transfer_finding(detail)
+        findings = [finding]
     error = err.FortiFleetError("FortiCare refused the licence on %s: %s" % (ctx.label, detail), finding["remediation"])
-    error.findings = [finding]
+    error.findings = findings
     error.extra = {"forticare_error": code}
     return error
 

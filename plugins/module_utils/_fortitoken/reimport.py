@@ -40,6 +40,7 @@ __metaclass__ = type
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import diagnosis as ftk
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import firmware_defects
 from ansible_collections.fortifleet.auth.plugins.module_utils._task import journal as journals
 
 # What a user/admin holds while its token is deleted (fortios-api.md §2: two-factor and fortitoken).
@@ -143,7 +144,8 @@ def make_plan(client, serials, statuses, code):
     if not broken:
         return None
     bindings = ftk.read_bindings(client, set(broken))
-    return Plan(broken, dict((s, rows.get(s) or {"serial-number": s}) for s in broken), statuses, bindings, code)
+    plan = Plan(broken, dict((s, rows.get(s) or {"serial-number": s}) for s in broken), statuses, bindings, code)
+    return firmware_defects.filter_plan(client, plan)  # troubleshooting.md G1/G4: never what cannot come back
 
 
 def unbind_diff(client, binding):

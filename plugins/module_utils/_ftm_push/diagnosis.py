@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
@@ -62,6 +64,29 @@ fnd.define("FTM_PUSH_PRIVATE_ADDRESS", "warning", "ftm_push",
            "If the FortiGate is behind NAT, set the upstream public address (or an FQDN that follows it) as the "
            "server and forward TCP {port} on the upstream router to {address}:{port}. A human must do the "
            "port-forward.")
+fnd.define("FTM_PUSH_TRUSTED_HOSTS_ALL", "critical", "ftm_push",
+           "Every administrator ({admins}) has trusted hosts: FortiToken Mobile push approvals are refused.",
+           "Leave at least one administrator without trusted hosts (KB 277343): choose or create one administrator "
+           "and unset all its trusted hosts (config system admin / edit <name> / unset trusthost1 ... trusthost10 / "
+           "unset ip6-trusthost1 ... ip6-trusthost10 / end); protect it with a strong password and two-factor "
+           "authentication, and limit where the GUI/SSH answer with the interface's allowaccess or a local-in policy "
+           "instead. The collection never changes administrators.")
+fnd.define("FTM_PUSH_FORTIGUARD_UNREACHABLE", "critical", "ftm_push",
+           "The FortiGate cannot reach FortiGuard for {services}: push notifications and token registration leave "
+           "through it.",
+           "Check, on the FortiGate: that it resolves push.fortinet.com and the FortiGuard servers (execute ping "
+           "push.fortinet.com; config system dns: working servers), that a default route leads to the Internet "
+           "(get router info routing-table all), that outbound TCP 443 is allowed and not deep-inspected on the way, "
+           "and {proxy}. Then look at System > FortiGuard.")
+
+# troubleshooting.md G3: the FortiGuard services whose communication the monitor reports for push and FortiToken.
+FORTIGUARD_SERVICES = ("fortitoken_registration", "forticare")
+STATS_PATH = "fortiguard/service-communication-stats"
+GUARD_SPEC = engine.ObjectSpec("system/fortiguard", scope="global", secret_keys=["proxy-password"])
+ADMIN_SPEC = engine.ObjectSpec("system/admin", mkey="name", secret_keys=["password"])
+# troubleshooting.md G2: the trusted-host fields of an administrator and the values that mean "not set".
+TRUSTHOST_KEY = re.compile(r"^(ip6-)?trusthost\d+$")
+UNSET_TRUSTHOSTS = ("", "0.0.0.0 0.0.0.0", "0.0.0.0/0", "0.0.0.0 0", "::/0", "::", "::/128 ::/0")
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -171,7 +196,143 @@ def diagnose(client, wanted_server=None, glob=None):
                                      port=port, service=service))
     if address and _is_private(address):
         found.append(fnd.finding("FTM_PUSH_PRIVATE_ADDRESS", "", address=address, port=port))
+    found.extend(trusted_host_findings(client, facts, current.get("status") == "enable" or bool(wanted_server)))
+    found.extend(fortiguard_findings(client, version, current, facts))
     return facts, found
+
+
+# -- troubleshooting.md G2: push approvals and administrators' trusted hosts -------------------------------------
+def restricted(admin):
+    """Whether an administrator row has any trusted host set (trusthostN / ip6-trusthostN, or a trusthost table)."""
+    for key, value in (admin or {}).items():
+        if TRUSTHOST_KEY.match(str(key)) and " ".join(str(value or "").split()) not in UNSET_TRUSTHOSTS:
+            return True
+        if key == "trusthost" and isinstance(value, list):
+            for entry in value:
+                kind = (entry or {}).get("type") or "ipv4-trusthost"
+                if " ".join(str((entry or {}).get(kind) or "").split()) not in UNSET_TRUSTHOSTS:
+                    return True
+    return False
+
+
+def trusted_host_findings(client, facts, push_wanted):
+    """FTM_PUSH_TRUSTED_HOSTS_ALL when every administrator has trusted hosts; nothing is ever changed."""
+    try:
+        admins = engine.read_table(client, ADMIN_SPEC)
+    except err.DEVICE_GONE:
+        raise
+    except err.FortiOSError as exc:
+        facts["administrators"] = {"read": False, "error": exc.kind}
+        return []
+    names = sorted(str(a.get("name")) for a in admins)
+    open_admins = [str(a.get("name")) for a in admins if not restricted(a)]
+    facts["administrators"] = {"read": True, "count": len(names), "without_trusted_hosts": sorted(open_admins)}
+    if admins and not open_admins and push_wanted:
+        return [fnd.finding("FTM_PUSH_TRUSTED_HOSTS_ALL", "system/admin: %d administrator(s), all with trusted hosts"
+                            % len(names), admins=", ".join(names))]
+    return []
+
+
+# -- troubleshooting.md G3: the FortiGuard path of push --------------------------------------------------------
+_OK_WORDS = ("success", "succeeded", "succeed", "ok", "sent", "connected")
+_FAIL_WORDS = ("fail", "failed", "failure", "error", "errors", "timeout", "timeouts", "unreachable")
+_FLAG_KEYS = ("reachable", "connected", "is_connected", "status", "available")
+
+
+def _count(value):
+    try:
+        return int(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _tally(node, totals, depth=0):
+    """Walk an answer of unknown shape: sum counters named like success/failure, note explicit flags."""
+    if depth > 6:
+        return
+    if isinstance(node, list):
+        for item in node:
+            _tally(item, totals, depth + 1)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        low = str(key).lower()
+        words = set(re.split(r"[^a-z]+", low))
+        number = _count(value)
+        if number is not None and not isinstance(value, str) and words & set(_OK_WORDS):
+            totals["ok"] += number
+        elif number is not None and not isinstance(value, str) and words & set(_FAIL_WORDS):
+            totals["fail"] += number
+        elif low in _FLAG_KEYS and (isinstance(value, bool) or str(value).lower() in _OK_WORDS + _FAIL_WORDS
+                                    + ("up", "down", "reachable")):
+            good = value if isinstance(value, bool) else str(value).lower() in _OK_WORDS + ("up", "reachable")
+            totals["flags"].append(bool(good))
+        elif isinstance(value, (dict, list)):
+            _tally(value, totals, depth + 1)
+
+
+def stats_reachability(results):
+    """True/False/None from a service-communication-stats answer (its shape is UNCONFIRMED, troubleshooting.md G3):
+    explicit flags first; else successes mean reachable, failures without any success mean not; else None."""
+    totals = {"ok": 0, "fail": 0, "flags": []}
+    _tally(results, totals)
+    if totals["flags"]:
+        return any(totals["flags"])
+    if totals["ok"]:
+        return True
+    if totals["fail"]:
+        return False
+    return None
+
+
+def fortiguard_services(client):
+    """{service: True/False/None}; a service the release does not know (404, refused) is left out."""
+    out = {}
+    for service in FORTIGUARD_SERVICES:
+        try:
+            answer = client.get(STATS_PATH, api="monitor", params={"service_type": service, "timeslot": "1_hour"})
+        except err.DEVICE_GONE:
+            raise
+        except err.FortiOSError:
+            continue
+        out[service] = stats_reachability(answer.results)
+    return out
+
+
+def fortiguard_proxy(client, version, current):
+    """How push reaches FortiGuard: "direct", or the FortiGuard proxy ftm-push `proxy enable` uses (7.4.1+)."""
+    if not field_supported(PATH, "proxy", version) or current.get("proxy") != "enable":
+        return {"ftm_push_proxy": current.get("proxy"), "proxy": None}
+    try:
+        guard = engine.read(client, GUARD_SPEC) or {}
+    except err.DEVICE_GONE:
+        raise
+    except err.FortiOSError:
+        return {"ftm_push_proxy": "enable", "proxy": "unknown"}
+    server = str(guard.get("proxy-server-ip") or "").strip()
+    if blank(server):
+        return {"ftm_push_proxy": "enable", "proxy": None}
+    return {"ftm_push_proxy": "enable", "proxy": "%s:%s" % (server, guard.get("proxy-server-port") or "")}
+
+
+def fortiguard_findings(client, version, current, facts):
+    services = fortiguard_services(client)
+    proxy = fortiguard_proxy(client, version, current)
+    facts["fortiguard"] = {"services": services, "proxy": proxy}
+    down = sorted(s for s, reachable in services.items() if reachable is False)
+    if not down:
+        return []
+    if proxy["proxy"] and proxy["proxy"] != "unknown":
+        advice = ("that the FortiGuard proxy %s answers and lets the FortiGate through (ftm-push proxy is enable, so "
+                  "push uses the proxy of config system fortiguard)" % proxy["proxy"])
+    elif proxy["ftm_push_proxy"] == "enable":
+        advice = ("the proxy: ftm-push proxy is enable, so push uses the FortiGuard proxy settings (config system "
+                  "fortiguard proxy-server-ip/port), and none could be read or none is set: push goes direct")
+    else:
+        advice = "that nothing upstream requires a proxy (ftm-push has no proxy setting or it is disabled)"
+    return [fnd.finding("FTM_PUSH_FORTIGUARD_UNREACHABLE", "%s: no successful communication" % STATS_PATH,
+                        services=", ".join(down), proxy=advice)]
 
 
 def default_cert(version, certs):

@@ -6,6 +6,7 @@ import copy
 import ipaddress
 
 from . import envelope as E
+from . import monitor
 from . import versions
 from .scenarios import TOKEN_ERROR_MIGRATED, new_ems_runtime, _fctems_row
 from .state import SCHEMA, mask_row
@@ -106,6 +107,8 @@ def v_central(dev, body, result, old):
 
 def v_fortitoken(dev, body, result, old):
     _opt(body, "status", ("active", "lock"))  # fortios-api.md §2, troubleshooting.md B4: status active|lock
+    if old is None:
+        monitor.refuse_hardware_token(dev, body.get("serial-number"))  # troubleshooting.md G1: adding one fails
     _int(body, "activation-expire", 0, 4294967295)
     result.update(body)
 

@@ -118,6 +118,19 @@ def fortiguard_server_info(dev, params, ctx):
                                                    "token_server_status": "reachable" if reach else "unknown"})
 
 
+def service_communication_stats(dev, params, ctx):
+    """troubleshooting.md G3: fortiguard/service-communication-stats, service_type e.g. fortitoken_registration or
+    forticare, timeslot 1_hour|24_hour|1_week. ASSUMED: present from 7.0.0 (404 before), and the answer shape below
+    (one row per interval with success/failure counts); the collection reads any shape (variants would too)."""
+    if versions.vt(dev.version) < (7, 0, 0):
+        raise E.HttpStatus(404)
+    reach = dev.rt.get("fortiguard_reachable", True)
+    service = params.get("service_type") or "fortitoken_registration"
+    rows = [{"time": 1764115200 + 600 * i, "success": 2 if reach else 0, "failure": 0 if reach else 3}
+            for i in range(6)]
+    return {"service_type": service, "timeslot": params.get("timeslot") or "1_hour", "stats": rows}
+
+
 # --- FortiToken (fortios-api.md §5, access group authgrp) -----------------------------------------
 
 def _assigned(dev, sn):
@@ -158,10 +171,23 @@ def _token_args(dev, params):
     return toks
 
 
+def is_hardware_token(serial) -> bool:
+    return not str(serial or "").upper().startswith("FTKMOB")  # fortios-api.md §2: mobile tokens are FTKMOB...
+
+
+def refuse_hardware_token(dev, serial):
+    """troubleshooting.md G1 (bug 1218458): on an affected release, activating or adding a hardware token by serial
+    fails with 'cmdb save error' (KB 428366). ASSUMED REST shape: HTTP 500, error -9999 with that text."""
+    if serial and is_hardware_token(serial) and versions.rule(dev.version, "hardware_token_cmdb_save_error"):
+        raise E.err_generic("cmdb save error")
+
+
 def fortitoken_activate(dev, params, ctx):
     _reachable(dev)
     res = []
     for sn in _token_args(dev, params):
+        if _tok_status(dev, sn) == "new":
+            refuse_hardware_token(dev, sn)
         st = _tok_status(dev, sn)
         if st == "new":
             if not sn.startswith("FTKMOB"):
@@ -415,6 +441,8 @@ ENDPOINTS = {
     "system/interface": ("GET", ("netgrp", "cfg"), False, interfaces),  # fortios-api.md §5: netgrp.cfg
     "system/available-certificates": ("GET", ("any", None), False, available_certificates),  # fortios-api.md §5: any
     "system/fortiguard/server-info": ("GET", ("sysgrp", "cfg"), False, fortiguard_server_info),  # fortios-api.md §5
+    # troubleshooting.md G3; access group ASSUMED sysgrp.cfg like the other FortiGuard endpoints (fortios-api.md §5)
+    "fortiguard/service-communication-stats": ("GET", ("sysgrp", "cfg"), False, service_communication_stats),
     "user/fortitoken": ("GET", ("authgrp", None), False, fortitoken_list),  # fortios-api.md §5: authgrp
     "user/fortitoken/activate": ("POST", ("authgrp", None), True, fortitoken_activate),
     "user/fortitoken/refresh": ("POST", ("authgrp", None), True, fortitoken_refresh),

@@ -18,6 +18,7 @@ SEED_SCENARIOS = [
     "fmg-managed", "fortiguard-unreachable",
     "ems-cert-untrusted", "ems-not-authorized", "ems-eval-license", "ems-unreachable",
     "api-token-rejected", "api-trusthost-mismatch", "api-forbidden", "api-url-token-disabled",
+    "token-hardware-defect",
 ]
 ALL_SCENARIOS = ["healthy"] + SEED_SCENARIOS
 
@@ -46,6 +47,8 @@ def forced_version(scenario: str, version: str) -> str:
     """Scenarios that only exist on some versions are moved onto a compatible one."""
     if scenario == "api-url-token-disabled" and not versions.rule(version, "url_token_rule"):
         return "7.4.8"  # fortios-api.md §7: the setting only exists from 7.4.5 (brief: use 7.4.8)
+    if scenario == "token-hardware-defect" and versions.vt(version) < (7, 4, 10):
+        return "7.4.11"  # troubleshooting.md G1: a build with bug 1218458 (7.4.10+ profiles keep theirs: 7.4.12 is fixed)
     return version
 
 
@@ -330,6 +333,20 @@ def apply_scenario(dev: Device, scenario: str, rng, http: bool):
         prof.update({"authgrp": "none", "sysgrp": "read", "netgrp": "read", "fwgrp": "read",
                      "vpngrp": "read", "utmgrp": "custom", "utmgrp-permission": {"endpoint-control": "none"},
                      "secfabgrp": "read", "loggrp": "read", "ftviewgrp": "read", "wanoptgrp": "read", "wifi": "read"})
+    elif scenario == "token-hardware-defect":
+        # troubleshooting.md G1/B4/B6: a configuration migrated from another unit onto a build with bug 1218458:
+        # a hardware token (FTK200...) FortiGuard locked to the old unit, and one migrated mobile token.
+        hw = "FTK200" + _h("hw", dev.serial)[:10]
+        dev.put_row("user/fortitoken", {
+            "serial-number": hw, "status": "active", "seed": _h("seed", hw)[:40], "comments": "", "license": "",
+            "activation-code": "", "activation-expire": 0, "reg-id": "", "os-ver": ""})
+        dev.rt["tokens"][hw] = "token already activated, and seed won't be returned"  # troubleshooting.md B4
+        dev.rt["fortiguard_tokens"][hw] = ""
+        dev.put_row("user/local", {
+            "name": "hwuser", "status": "enable", "type": "password", "passwd": "set", "two-factor": "fortitoken",
+            "fortitoken": hw, "email-to": "hwuser@example.com", "sms-server": "fortiguard", "sms-custom-server": "",
+            "sms-phone": ""})
+        dev.rt["tokens"][next(iter(dev.rt["tokens"]))] = TOKEN_ERROR_MIGRATED
     elif scenario == "api-url-token-disabled":
         dev.config["system/global"]["rest-api-key-url-query"] = "disable"  # fortios-api.md §7
     dev.trust_cache = None

@@ -201,4 +201,12 @@ class Device:
         for key, st in self.rt.get("ems", {}).items():
             ems[key] = {"fingerprint": st.get("fingerprint"), "ems_side_approved": st.get("approved")}
         return {"ems": ems, "mkey_fctems": self.mkey("endpoint-control/fctems"),
-                "admin_password_header_required": versions.rule(self.version, "admin_passwd_header")}
+                "admin_password_header_required": versions.rule(self.version, "admin_passwd_header"),
+                "ftm_push_response_accepted": self.push_response_accepted()}
+
+    def push_response_accepted(self) -> bool:
+        """troubleshooting.md G2 (KB 277343): push approvals are accepted only while at least one administrator has no
+        trusted host. ASSUMED: the refusal is all-or-nothing (the KB gives the condition, not the mechanism)."""
+        unset = ("", "0.0.0.0 0.0.0.0", "::/0")
+        return any(all(str(v or "") in unset for k, v in admin.items() if "trusthost" in k)
+                   for admin in self.table("system/admin").values())

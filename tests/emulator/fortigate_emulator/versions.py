@@ -24,9 +24,19 @@ PROFILES = {
     "7.4.8": {"build": 2795},    # ASSUMED build
     "7.6.4": {"build": 3596},    # ASSUMED build
     "7.6.5": {"build": 3651},    # fortios-api.md §6: ISS #409 body shows "build":3651 on v7.6.5
+    # troubleshooting.md G1: the releases around bug 1218458 (affected 7.4.10, 7.4.11, 7.6.3-7.6.6; fixed 7.4.12,
+    # 7.6.7). 7.4.11 = build 2878 is from FOS#412 (troubleshooting.md G6); the others are ASSUMED builds.
+    "7.4.10": {"build": 2865},   # ASSUMED build
+    "7.4.11": {"build": 2878},   # troubleshooting.md G6: FOS#412 shows "v7.4.11 build2878"
+    "7.4.12": {"build": 2893},   # ASSUMED build
+    "7.6.6": {"build": 3680},    # ASSUMED build
+    "7.6.7": {"build": 3712},    # ASSUMED build
 }
 DEFAULT_PROFILE = "7.4.4"
-PROFILE_ORDER = sorted(PROFILES, key=vt)
+# The "mixed" fleet rotates over these (one device per classic profile: tests size their fleets on it);
+# the firmware-knowledge profiles above are served when asked for by name.
+PROFILE_ORDER = sorted(("6.4.9", "6.4.15", "7.0.7", "7.0.12", "7.2.8", "7.4.4", "7.4.8", "7.6.4", "7.6.5"), key=vt)
+ALL_PROFILES = sorted(PROFILES, key=vt)
 
 
 # ---------------------------------------------------------------------------
@@ -99,6 +109,8 @@ RULES = {
     "cli_error_list": ("7.6.5", None),  # ASSUMED: list form starts exactly at 7.6.5 (only 7.6.5 observed)
     # fortios-api.md §1: default server-cert Fortinet_Factory 6.4.0-7.4.3; T wording implies change at 7.4.4
     "ftm_cert_gui_server": ("7.4.4", None),  # ASSUMED (UNCONFIRMED in fortios-api.md §1): change at exactly 7.4.4
+    # troubleshooting.md G1 (bug 1218458): hardware-token activation fails with "cmdb save error"
+    "hardware_token_cmdb_save_error": [("7.4.10", "7.4.11"), ("7.6.3", "7.6.6")],
 }
 
 

@@ -33,6 +33,9 @@ CHECKS = {
     "api-trusthost-mismatch": lambda d: d.get(FP).status_code == 401,
     "api-forbidden": lambda d: d.get("/api/v2/cmdb/user/fortitoken").status_code == 403,
     "api-url-token-disabled": lambda d: d.get(f"{FP}?access_token={d.key}", token="").status_code == 401,
+    "token-hardware-defect": lambda d: d.get(FP).json()["version"] == "v7.4.11" and any(
+        sn.startswith("FTK200") and "seed won't be returned" in v["status"]
+        for sn, v in d.get("/api/v2/monitor/user/fortitoken").json()["results"].items()),
 }
 
 
@@ -51,7 +54,7 @@ def test_scenario(device, scenario):
 
 
 def test_seeds_spread():
-    small = scenarios.seeds_scenarios(20)
+    small = scenarios.seeds_scenarios(len(scenarios.SEED_SCENARIOS) + 2)
     assert set(small) == set(scenarios.ALL_SCENARIOS) and small.count("healthy") == 2
     names = scenarios.seeds_scenarios(100)
     assert 25 <= names.count("healthy") <= 35
