@@ -183,8 +183,8 @@ def unbind_diff(client, binding):
 def rebind_diff(client, binding):
     spec = spec_of(binding)
     unbound = dict(binding["fields"], **UNBOUND)
-    return engine.build_diff(spec, unbound, binding["fields"], label(client, spec, binding["name"],
-                                                                      binding.get("vdom")))
+    name = label(client, spec, binding["name"], binding.get("vdom"))
+    return engine.build_diff(spec, unbound, binding["fields"], name)
 
 
 def delete_diff(client, plan, serial):
@@ -395,8 +395,8 @@ def by_hand(binding):
     """The CLI a human types to put a binding back as recorded (in its VDOM; administrators are global)."""
     fields = binding["fields"]
     sets = ["set %s %s" % (k, fields[k]) for k in ftk.BINDING_FIELDS if fields.get(k) not in (None, "")]
-    return in_vdom_cli(binding.get("vdom"), "%s / edit %s / %s / end" % (CLI_TABLE[binding["kind"]], binding["name"],
-                                                                          " / ".join(sets)))
+    lines = "%s / edit %s / %s / end" % (CLI_TABLE[binding["kind"]], binding["name"], " / ".join(sets))
+    return in_vdom_cli(binding.get("vdom"), lines)
 
 
 def by_hand_lines(plan):
