@@ -71,7 +71,7 @@ def gather_ftm_push(ctx, client, facts):
 
 
 def gather_ems(ctx, client, facts):
-    facts["ems"], found = ems.diagnose(client)
+    facts["ems"], found = ems.diagnose(client, vdoms.vdoms_to_sweep(client, ctx.params))
     return found
 
 
