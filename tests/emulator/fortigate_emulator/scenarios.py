@@ -18,6 +18,7 @@ SEED_SCENARIOS = [
     "fmg-managed", "fortiguard-unreachable",
     "ems-cert-untrusted", "ems-not-authorized", "ems-eval-license", "ems-unreachable",
     "api-token-rejected", "api-trusthost-mismatch", "api-forbidden", "api-url-token-disabled",
+    "multi-vdom",
 ]
 ALL_SCENARIOS = ["healthy"] + SEED_SCENARIOS
 
@@ -329,6 +330,9 @@ def apply_scenario(dev: Device, scenario: str, rng, http: bool):
         prof.update({"authgrp": "none", "sysgrp": "read", "netgrp": "read", "fwgrp": "read",
                      "vpngrp": "read", "utmgrp": "custom", "utmgrp-permission": {"endpoint-control": "none"},
                      "secfabgrp": "read", "loggrp": "read", "ftviewgrp": "read", "wanoptgrp": "read", "wifi": "read"})
+    elif scenario == "multi-vdom":
+        from . import vdoms  # troubleshooting.md F: two VDOMs, migrated tokens in both, an EMS override in cust1
+        vdoms.build_multi_vdom(dev, scenario, TOKEN_ERROR_MIGRATED, _fctems_row, new_ems_runtime)
     elif scenario == "api-url-token-disabled":
         dev.config["system/global"]["rest-api-key-url-query"] = "disable"  # fortios-api.md §7
     dev.trust_cache = None

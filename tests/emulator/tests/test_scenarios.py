@@ -33,6 +33,7 @@ CHECKS = {
     "api-trusthost-mismatch": lambda d: d.get(FP).status_code == 401,
     "api-forbidden": lambda d: d.get("/api/v2/cmdb/user/fortitoken").status_code == 403,
     "api-url-token-disabled": lambda d: d.get(f"{FP}?access_token={d.key}", token="").status_code == 401,
+    "multi-vdom": lambda d: d.get("/api/v2/cmdb/user/fortitoken?vdom=cust1").json()["results"] != [],
 }
 
 
@@ -52,7 +53,7 @@ def test_scenario(device, scenario):
 
 def test_seeds_spread():
     small = scenarios.seeds_scenarios(20)
-    assert set(small) == set(scenarios.ALL_SCENARIOS) and small.count("healthy") == 2
+    assert set(small) == set(scenarios.ALL_SCENARIOS) and small.count("healthy") == 20 - len(scenarios.SEED_SCENARIOS)
     names = scenarios.seeds_scenarios(100)
     assert 25 <= names.count("healthy") <= 35
     assert set(scenarios.SEED_SCENARIOS) <= set(names)
