@@ -22,7 +22,6 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import er
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import networks as net
-from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import vdoms as _vdoms
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import (
     behaviour, device_version, ems_id_max, field_supported)
 
