@@ -4,6 +4,8 @@ The emulator's ``multi-vdom`` scenario (fortigate_emulator/vdoms.py): VDOMs root
 tokens bound to users in both VDOMs (one user name exists in both), an EMS override connector in cust1 that the EMS
 has not authorized. Assertions are on the emulator's final state per VDOM and on its recorded requests.
 """
+import time
+
 import pytest
 
 from .conftest import fleet_fixture, fresh
@@ -125,3 +127,29 @@ def test_a_vdom_the_token_cannot_read_is_a_warning_naming_it(vemu, tmp_path):
     found = [f for f in run.results[NAME]["findings"] if f["id"] == "FORTITOKEN_VDOM_UNREADABLE"]
     assert [(f["severity"], f["vdom"]) for f in found] == [("warning", "cust1")]
     assert {t["vdom"] for t in run.results[NAME]["fortigate"]["fortitoken"]["tokens"]} == {"root"}
+
+
+def test_a_two_vdom_reimport_interrupted_in_the_second_vdom_is_resumed_in_each_vdom(vemu, tmp_path, private_journal):
+    before = per_vdom(vemu, NAME)
+    roots = len(before["root"]["tokens"])
+    # root's re-import runs first (one transaction per VDOM); the device goes away at the re-add of cust1's token,
+    # after cust1's users were unbound and its token deleted, for longer than the run's retries
+    vemu.set_faults({"down_from": {"method": ["POST"], "match": "/cmdb/user/fortitoken", "nth": roots + 1,
+                                   "seconds": 8}}, name=NAME)
+    broken = run_playbook(tmp_path, vemu.inventory, ROLE, args=["--limit", NAME, "-e", "fortigate_timeout=2",
+                                                                "-e", "fortigate_retries=0"])
+    assert broken.rc != 0 or broken.results[NAME].get("errors"), broken
+    mid = per_vdom(vemu, NAME)
+    assert mid["root"] == before["root"]  # root's transaction was complete
+    assert mid["cust1"]["tokens"] == [] and mid["cust1"]["bindings"] == {}  # cust1 is mid-transaction
+    assert [n for n in private_journal.iterdir() if n.name.endswith(".fortitoken-reimport.json")]
+    vemu.clear_faults(name=NAME)
+    time.sleep(8)  # the down period of the fault ends
+    vemu.clear_audit()
+    resumed = run_playbook(tmp_path, vemu.inventory, ROLE, args=["--limit", NAME])
+    assert resumed.rc == 0, resumed
+    after = per_vdom(vemu, NAME)
+    assert after["cust1"] == before["cust1"] and after["root"] == before["root"]
+    assert not [n for n in private_journal.iterdir() if n.name.endswith(".fortitoken-reimport.json")]
+    readds = [r for r in vemu.audit(NAME) if r["method"] == "POST" and r["path"].endswith("/cmdb/user/fortitoken")]
+    assert [r["query"] for r in readds] == ["vdom=cust1"]  # only cust1's token, re-added in its own VDOM
