@@ -238,6 +238,8 @@ class FortiOSClient(object):
         self.port = int(port)
         self.label = label or host
         self.vdom = vdom or "root"
+        # Whether the unit has VDOMs: True/False once known (vdoms.vdom_mode), or when the task names VDOMs; else None.
+        self.multi_vdom = None
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
         self.admin_password = admin_password
@@ -557,9 +559,13 @@ class FortiOSClient(object):
                     "(config system accprofile) or the api-user's vdom list."
                     % (need, group or "this area", ctx["obj"], ctx["vdom"]))
             if ctx["api"] == "cmdb" and vdoms.is_global_object(ctx["api_path"]):
-                # troubleshooting.md F: a VDOM-scoped profile gets 403 on every global object (FOS#226).
-                return err.ScopeNotGlobalError(detail=detail, hint=vdoms.SCOPE_GLOBAL_HINT % ctx["obj"] + " " + hint,
-                                               access_group=group, **kw)
+                # troubleshooting.md F: a VDOM-scoped profile gets 403 on every global object (FOS#226), which only
+                # exists on a unit with VDOMs: said outright when the unit is known to have them.
+                if self.multi_vdom:
+                    return err.ScopeNotGlobalError(detail=detail, hint=vdoms.SCOPE_GLOBAL_HINT % ctx["obj"] + " " + hint,
+                                                   access_group=group, **kw)
+                if self.multi_vdom is None:
+                    hint += " If the unit has VDOMs: " + vdoms.SCOPE_GLOBAL_HINT % ctx["obj"]
             return err.PermissionDeniedError(detail=detail, hint=hint, access_group=group, **kw)
         if status == 429:
             return err.LockedOutError(
@@ -627,12 +633,15 @@ def _never_sent(exc):
 def client_from_params(params, label, access_token=None):
     """A client for the connection options of a task; ``access_token`` replaces the task's token (a second
     credential, a freshly generated key)."""
-    return FortiOSClient(
+    client = FortiOSClient(
         host=params["host"], port=params["port"],
         access_token=params.get("access_token") if access_token is None else access_token,
         validate_certs=params["validate_certs"], ca_path=params.get("ca_path"), timeout=params["timeout"],
         vdom=params["vdom"], use_ssl=params["use_ssl"], retries=params["retries"], label=label,
         admin_password=params.get("admin_password"))
+    if params.get("vdoms") or params.get("vdom") not in (None, "root", "global"):
+        client.multi_vdom = True  # the task names VDOMs other than root: the unit has VDOMs
+    return client
 
 
 def _kw(ctx):

@@ -95,6 +95,7 @@ def vdom_mode(client, topology=None):
     """``no-vdom``, ``multi-vdom`` or ``split-vdom`` (system/global ``vdom-mode``), from ``topology`` when the
     preflight already read it; None when it cannot be read."""
     if topology and topology.get("vdom_mode"):
+        client.multi_vdom = topology["vdom_mode"] in MULTI_VDOM_MODES
         return topology["vdom_mode"]
     try:
         glob = client.get("system/global", scope="global").results
@@ -103,7 +104,10 @@ def vdom_mode(client, topology=None):
     except err.FortiOSError:
         return None
     glob = glob[0] if isinstance(glob, list) and glob else glob
-    return (glob or {}).get("vdom-mode", "no-vdom") if isinstance(glob, dict) else None
+    mode = (glob or {}).get("vdom-mode", "no-vdom") if isinstance(glob, dict) else None
+    if mode is not None:
+        client.multi_vdom = mode in MULTI_VDOM_MODES  # the client words a 403 on a global object with it
+    return mode
 
 
 def vdom_names(client, topology=None):

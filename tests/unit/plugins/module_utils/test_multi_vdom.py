@@ -73,6 +73,7 @@ def test_a_token_that_cannot_list_the_vdoms_checks_its_own_and_says_so():
 
 def test_a_403_on_a_global_object_is_scope_not_global_with_the_public_source():
     client, dummy = make([FakeResponse(403, text=HTML_403, reason="Forbidden")] * 2)
+    client.multi_vdom = True  # known from system/global, or the task names VDOMs
     with pytest.raises(err.ScopeNotGlobalError) as caught:
         client.get("system/admin", scope="global")
     assert caught.value.kind == "scope_not_global"
@@ -81,6 +82,25 @@ def test_a_403_on_a_global_object_is_scope_not_global_with_the_public_source():
     with pytest.raises(err.PermissionDeniedError) as other:
         client.get("user/local")
     assert not isinstance(other.value, err.ScopeNotGlobalError) and other.value.kind == "forbidden"
+
+
+@pytest.mark.parametrize("multi_vdom, mentions_scope", [(None, True), (False, False)])
+def test_without_known_vdoms_a_403_on_a_global_object_stays_forbidden(multi_vdom, mentions_scope):
+    client, dummy = make([FakeResponse(403, text=HTML_403, reason="Forbidden")])
+    client.multi_vdom = multi_vdom
+    with pytest.raises(err.PermissionDeniedError) as caught:
+        client.get("system/global", scope="global")
+    assert caught.value.kind == "forbidden"
+    assert ("If the unit has VDOMs" in caught.value.hint) is mentions_scope
+
+
+def test_the_vdom_mode_read_tells_the_client_whether_the_unit_has_vdoms():
+    client = two_vdoms()
+    vdoms.vdoms_to_sweep(client, {})
+    assert client.multi_vdom is True
+    client = two_vdoms("no-vdom")
+    vdoms.vdoms_to_sweep(client, {})
+    assert client.multi_vdom is False
 
 
 def test_in_vdom_sends_the_vdom_and_the_read_cache_keeps_vdoms_apart():
