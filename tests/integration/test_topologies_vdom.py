@@ -84,8 +84,11 @@ def test_remediate_reimports_and_restores_every_binding_in_both_vdoms_then_write
     assert not [r for r in writes(vemu, NAME) if "/user/fortitoken" in r["path"] and r["method"] == "POST"
                 and "vdom=root" in r["query"] and r["path"].endswith(tuple(before["cust1"]["tokens"]))]
 
+    # the re-added tokens are activated once, each in its own VDOM (the FortiToken Mobile commands are per VDOM)
+    activations = sorted(r["query"] for r in vemu.audit(NAME) if r["path"].endswith("/user/fortitoken/activate"))
+    assert activations == ["vdom=cust1", "vdom=root"], activations
     vemu.clear_audit()
-    second = run_playbook(tmp_path, vemu.inventory, ROLE, args=["--limit", NAME, "-e", "fortitoken_activate=false"])
+    second = run_playbook(tmp_path, vemu.inventory, ROLE, args=["--limit", NAME])
     assert second.rc == 0, second
     assert writes(vemu, NAME) == []
     assert not [f for f in second.results[NAME]["findings"] if f["id"] == "FORTITOKEN_MIGRATED"]
