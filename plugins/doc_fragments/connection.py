@@ -64,9 +64,21 @@ options:
     default: 2
   vdom:
     description:
-      - VDOM of the requests. Use C(global) for the global scope.
+      - VDOM of the requests. Use C(global) for the global scope. If not set, C(root).
+      - On a unit in C(multi-vdom) or C(split-vdom) mode, the per-VDOM objects (FortiTokens and local users, the EMS
+        override table C(fctems-override)) are read in every VDOM of the unit; when this option is given alone,
+        only in this VDOM. Global objects (C(ftm-push), C(fctems), C(api-user), C(admin), C(global)) are always
+        read in the global scope.
+      - If not set, the inventory variable C(fortigate_vdom) is used.
     type: str
-    default: root
+  vdoms:
+    description:
+      - On a multi-VDOM unit, the VDOMs whose FortiTokens, local users and EMS overrides are checked and fixed
+        (the whole list). If not set, every VDOM of the unit (or only O(vdom) when that is given).
+      - A VDOM the token cannot read (HTTP 403) is reported as a warning naming the VDOM.
+      - If not set, the inventory variable C(fortigate_vdoms) is used.
+    type: list
+    elements: str
   journal_dir:
     description:
       - Directory of the journal on the controller, where a transaction that can lose something if it is

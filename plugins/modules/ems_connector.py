@@ -111,6 +111,10 @@ attributes:
 notes:
   - The token of the task needs read-write on C(utmgrp.endpoint-control).
   - Authorizing the FortiGate is done by a human on the EMS. The module only waits for it.
+  - The module manages the global C(endpoint-control fctems) table. On FortiOS 7.4.0+ a VDOM with
+    C(config endpoint-control settings) / C(set override enable) uses its own C(fctems-override) table instead;
+    M(fortifleet.auth.fortigate_info) (subset C(ems)) diagnoses those connectors per VDOM, and this module does not
+    change them yet.
 """
 
 EXAMPLES = r"""

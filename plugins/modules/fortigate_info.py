@@ -198,6 +198,10 @@ fortigate:
       description:
         - The C(ems) subset. C(entries) lists the configured EMS entries; C(key_field) says how the release keys
           them, and C(reference) how the FortiGate CLI names each one (C(execute fctems verify <reference>)).
+        - On a multi-VDOM unit on FortiOS 7.4.0+, C(override_vdoms) lists the VDOMs whose C(endpoint-control settings)
+          has C(override enable), and C(override_entries) their C(fctems-override) connectors, each with its C(vdom),
+          checked like the global ones (their findings carry C(vdom)); C(override_unreadable) the VDOMs that could not
+          be read.
       type: dict
       returned: when the ems subset is gathered
       sample:
@@ -225,7 +229,11 @@ fortigate:
             state: {connected: true, authorized: false, error_code: -8,
                     error_message: "EMS server connection failed. Authentication failed"}
     fortitoken:
-      description: The C(fortitoken) subset.
+      description:
+        - The C(fortitoken) subset.
+        - On a multi-VDOM unit every VDOM is read (or O(vdoms), or O(vdom) alone); each token carries its C(vdom),
+          C(vdom_mode) and C(vdoms) say what was swept, and every finding carries its C(vdom). A VDOM the token cannot
+          read gives the warning finding C(FORTITOKEN_VDOM_UNREADABLE).
       type: dict
       returned: when the fortitoken subset is gathered
       sample:
@@ -237,6 +245,9 @@ fortigate:
             license: EFTM0A1B2C3D
             has_seed: true
             bound_to: [{kind: user, name: alice, two_factor: fortitoken}]
+            vdom: root
+        vdom_mode: multi-vdom
+        vdoms: [root, cust1]
         central_management: {type: none, fmg: "", managed_by_fortimanager: false}
         fortiguard: {reachable: true, token_server_status: reachable, servers: 1}
     system:

@@ -104,6 +104,12 @@ notes:
     token deleted or re-imported (it could not be activated again there), and a token whose licence belongs to
     another unit is not re-imported either; the C(fortitoken) subset of M(fortifleet.auth.fortigate_info) reports
     why.
+  - On a unit in C(multi-vdom) or C(split-vdom) mode, FortiTokens and local users are per VDOM (KB 194364). The module
+    finds each token in the VDOMs it sweeps (every VDOM of the unit, or O(vdoms), or O(vdom) alone) and deletes,
+    re-imports, activates and re-binds it in its own VDOM; administrators are global. The journal of V(reimported)
+    records the VDOM of every token and user binding, and a resumed run restores each binding in its VDOM. Missing
+    tokens (V(present)) are imported into the first VDOM swept. A VDOM the token cannot read is left out with a
+    warning that names it.
 """
 
 EXAMPLES = r"""
@@ -122,11 +128,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 tokens:
-  description: Each token with its run-time status after the task.
+  description: Each token with its run-time status after the task, and its C(vdom) on a multi-VDOM unit.
   returned: success
   type: list
   elements: dict
-  sample: [{serial: FTKMOB0123456789, status: provisioning}]
+  sample: [{serial: FTKMOB0123456789, status: provisioning}, {serial: FTKMOB0123456790, status: new, vdom: cust1}]
 added:
   description: Serials that were (or would be) added.
   returned: success
@@ -148,11 +154,13 @@ reimported:
   type: list
   elements: str
 bindings:
-  description: The user and administrator bindings recorded before the re-import, restored afterwards.
+  description: The user and administrator bindings recorded before the re-import, restored afterwards (a user's
+    C(vdom) on a multi-VDOM unit; administrators are global).
   returned: with state reimported
   type: list
   elements: dict
-  sample: [{kind: user, name: alice, token: FTKMOB0123456789}]
+  sample: [{kind: user, name: alice, token: FTKMOB0123456789}, {kind: user, name: alice, token: FTKMOB0123456790,
+            vdom: cust1}]
 activation_sent:
   description: Activations sent, with the method used.
   returned: when send_activation is true

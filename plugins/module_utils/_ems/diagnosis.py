@@ -27,6 +27,9 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions 
     behaviour, device_version, ems_id_max, field_supported)
 
 PATH = "endpoint-control/fctems"
+OVERRIDE_PATH = "endpoint-control/fctems-override"  # fortios-api.md §3: the per-VDOM copy, mkey ems-id, 7.4.0+
+# fortios-api.md §3: `override enable` makes the VDOM use its own table (7.4.0+).
+SETTINGS = engine.ObjectSpec("endpoint-control/settings")
 MONITOR = "endpoint-control/ems/"
 NAME_MAX = 35  # fortios-api.md §3: name, max 35
 SERVER_MAX = 255  # fortios-api.md §3: server, max 255, "FQDN or IPv4"
@@ -458,8 +461,56 @@ def describe_entry(client, version, spec, row):
     return entry
 
 
-def diagnose(client):
-    """Facts and findings for the ems subset."""
+def override_spec():
+    """fctems-override as the engine reads it (fortios-api.md §3: per VDOM, mkey ems-id)."""
+    return engine.ObjectSpec(OVERRIDE_PATH, mkey="ems-id",
+                             canonical={"capabilities": engine.space_set, "server": _canonical_server},
+                             secret_keys=("cloud-authentication-access-key",))
+
+
+def overriding_vdoms(client, version, sweep):
+    """[(vdom, settings)] of the VDOMs whose ``endpoint-control settings`` has ``override enable`` (7.4.0+, multi-VDOM
+    units only); and [(vdom, error kind)] of the VDOMs that could not be read."""
+    if not (sweep and sweep.tagged and behaviour("fctems_override", version)):
+        return [], []
+    found, unreadable = [], []
+    for vdom in sweep.vdoms:
+        try:
+            with client.in_vdom(vdom):
+                settings = engine.read(client, SETTINGS) or {}
+        except err.DEVICE_GONE:
+            raise
+        except err.FortiOSError as exc:
+            unreadable.append((vdom, exc.kind))
+            continue
+        if _low(settings.get("override")) == "enable":
+            found.append((vdom, settings))
+    return found, unreadable
+
+
+def override_entries(client, version, sweep):
+    """The connectors of every VDOM that overrides the global EMS table, described with the same reads and checks as
+    the global ones (monitor calls in that VDOM), each with its ``vdom``."""
+    spec = override_spec()
+    overriding, unreadable = overriding_vdoms(client, version, sweep)
+    entries = []
+    for vdom, dummy in overriding:
+        try:
+            with client.in_vdom(vdom):
+                rows = engine.read_table(client, spec)
+                mine = [dict(describe_entry(client, version, spec, row), vdom=vdom) for row in rows if in_use(row)]
+        except err.DEVICE_GONE:
+            raise
+        except err.FortiOSError as exc:
+            unreadable.append((vdom, exc.kind))
+            continue
+        entries.extend(mine)
+    return [v for v, dummy in overriding], entries, unreadable
+
+
+def diagnose(client, sweep=None):
+    """Facts and findings for the ems subset: the global table, and on a multi-VDOM unit (7.4.0+) the fctems-override
+    table of every VDOM with ``override enable`` (``sweep``: ``_fortios/vdoms.py``); those findings carry ``vdom``."""
     version = device_version(client)
     spec = table_spec(version)
     rows = engine.read_table(client, spec)
@@ -475,7 +526,15 @@ def diagnose(client):
     if spec.mkey == "ems-id":
         used = set(_int_or_none(e["ems_id"]) for e in entries)
         facts["free_ems_ids"] = [i for i in range(1, (ems_id_max(version) or 0) + 1) if i not in used]
-    return facts, passive_member(client, serial, build_findings(entries, lic, serial))
+    found = build_findings(entries, lic, serial)
+    if sweep is not None and sweep.tagged:
+        facts["override_vdoms"], overrides, unreadable = override_entries(client, version, sweep)
+        facts["override_entries"] = overrides
+        if unreadable:
+            facts["override_unreadable"] = [{"vdom": v, "kind": k} for v, k in unreadable]
+        for entry in overrides:
+            found.extend(sweep.tag(f, entry["vdom"]) for f in build_findings([entry], lic, serial))
+    return facts, passive_member(client, serial, found)
 
 
 fnd.define("EMS_NOT_TESTED_ON_PASSIVE_MEMBER", "info", "ems",

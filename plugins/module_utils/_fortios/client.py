@@ -52,6 +52,7 @@ except ImportError:  # pragma: no cover - requests brings urllib3
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.access_groups import access_group, permission_text
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import vdoms
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import FortiOSVersion, behaviour
 
 DEFAULT_RETRIES = 2
@@ -237,6 +238,8 @@ class FortiOSClient(object):
         self.port = int(port)
         self.label = label or host
         self.vdom = vdom or "root"
+        # Whether the unit has VDOMs: True/False once known (vdoms.vdom_mode), or when the task names VDOMs; else None.
+        self.multi_vdom = None
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
         self.admin_password = admin_password
@@ -290,12 +293,30 @@ class FortiOSClient(object):
                 self._memo = dict((k, v) for k, v in self._memo.items()
                                   if self._share_cmdb and k[0] == "cmdb" and not isinstance(v, BaseException))
 
+    @contextlib.contextmanager
+    def in_vdom(self, vdom):
+        """Requests inside the block go to VDOM ``vdom`` (None: the task's own VDOM); per-VDOM tables (user/local,
+        user/fortitoken, fctems-override: fortios-api.md §3, troubleshooting.md F) are read and written there."""
+        if not vdom:
+            yield self
+            return
+        before, self.vdom = self.vdom, vdom
+        try:
+            yield self
+        finally:
+            self.vdom = before
+
+    def _scope_of(self, scope):
+        """The query that selects the scope: ``global`` or the VDOM name."""
+        return "global" if (scope or ("global" if self.vdom == "global" else "vdom")) == "global" else self.vdom
+
     # -- public helpers -------------------------------------------------
     def get(self, path, mkey=None, api="cmdb", params=None, scope=None):
         memo = self._read_only_depth > 0 or (self._share_cmdb and api == "cmdb")
         if not memo:
             return self.request("GET", path, api=api, mkey=mkey, params=params, scope=scope)
-        key = (api, path.strip("/"), mkey, scope, tuple(sorted((params or {}).items())))
+        # The VDOM is part of the request (a multi-VDOM sweep reads the same path in several VDOMs).
+        key = (api, path.strip("/"), mkey, self._scope_of(scope), tuple(sorted((params or {}).items())))
         if key not in self._memo:
             try:
                 answer = self.request("GET", path, api=api, mkey=mkey, params=params, scope=scope)
@@ -383,14 +404,16 @@ class FortiOSClient(object):
         if method != "GET" and self._memo:
             self._memo.clear()
         query = dict(params or {})
-        if (scope or ("global" if self.vdom == "global" else "vdom")) == "global":
+        where = self._scope_of(scope)
+        if where == "global":
             query["global"] = 1
         else:
-            query["vdom"] = self.vdom
+            query["vdom"] = where
         action = _VERBS.get(method, method.lower()) if api == "cmdb" or method == "GET" else "run"
         ctx = {
             "action": action, "obj": self.describe(api, path, mkey), "host": self.label,
             "method": method, "path": "/api/v2/%s/%s" % (api, path.strip("/")), "api": api, "api_path": path,
+            "vdom": where,
         }
         url = self.url(api, path, mkey)
         attempts = 1 + (self.retries if idempotent else 0)
@@ -533,7 +556,15 @@ class FortiOSClient(object):
             need = permission_text(ctx["api"], ctx["api_path"], ctx["method"])  # docs/least-privilege.md
             hint = ("The token is valid but not allowed: %s needs %s; or VDOM '%s' is not assigned to the api-user. "
                     "Grant it in the api-user's access profile (config system accprofile) or its vdom list "
-                    "(docs/least-privilege.md lists what each module needs)." % (ctx["obj"], need, self.vdom))
+                    "(docs/least-privilege.md lists what each module needs)." % (ctx["obj"], need, ctx["vdom"]))
+            if ctx["api"] == "cmdb" and vdoms.is_global_object(ctx["api_path"]):
+                # troubleshooting.md F: a VDOM-scoped profile gets 403 on every global object (FOS#226), which only
+                # exists on a unit with VDOMs: said outright when the unit is known to have them.
+                if self.multi_vdom:
+                    return err.ScopeNotGlobalError(detail=detail, hint=vdoms.SCOPE_GLOBAL_HINT % ctx["obj"] + " " + hint,
+                                                   access_group=group, **kw)
+                if self.multi_vdom is None:
+                    hint += " If the unit has VDOMs: " + vdoms.SCOPE_GLOBAL_HINT % ctx["obj"]
             return err.PermissionDeniedError(detail=detail, hint=hint, access_group=group, **kw)
         if status == 429:
             return err.LockedOutError(
@@ -601,12 +632,15 @@ def _never_sent(exc):
 def client_from_params(params, label, access_token=None):
     """A client for the connection options of a task; ``access_token`` replaces the task's token (a second
     credential, a freshly generated key)."""
-    return FortiOSClient(
+    client = FortiOSClient(
         host=params["host"], port=params["port"],
         access_token=params.get("access_token") if access_token is None else access_token,
         validate_certs=params["validate_certs"], ca_path=params.get("ca_path"), timeout=params["timeout"],
         vdom=params["vdom"], use_ssl=params["use_ssl"], retries=params["retries"], label=label,
         admin_password=params.get("admin_password"))
+    if params.get("vdoms") or params.get("vdom") not in (None, "root", "global"):
+        client.multi_vdom = True  # the task names VDOMs other than root: the unit has VDOMs
+    return client
 
 
 def _kw(ctx):

@@ -102,6 +102,12 @@ class PermissionDeniedError(FortiOSError):
         super(PermissionDeniedError, self).__init__(*args, **kwargs)
 
 
+class ScopeNotGlobalError(PermissionDeniedError):
+    """HTTP 403 on a global object: a VDOM-scoped admin profile cannot reach the global scope (FOS#226)."""
+
+    kind = "scope_not_global"
+
+
 class LockedOutError(FortiOSError):
     """HTTP 429: the source is locked out after failed key attempts."""
 

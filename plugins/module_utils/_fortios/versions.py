@@ -143,6 +143,8 @@ BEHAVIOUR_RANGES = {
     "admin_password_required": [("7.6.5", None)],
     # fortios-api.md §6: cli_error became a list (7.6.5 sample); older builds send a string.
     "cli_error_is_list": [("7.6.5", None)],
+    # fortios-api.md §3: per-VDOM endpoint-control fctems-override and settings `override` from 7.4.0.
+    "fctems_override": [("7.4.0", None)],
 }
 
 # Known FortiOS defects that change what the collection may do, as data (troubleshooting.md G).

@@ -23,13 +23,21 @@ CHANGE_KEYS = ("added", "imported", "reimported", "activated", "provisioned", "b
 
 
 def plan(facts, findings):
+    """(managed by FortiManager, [(vdom, migrated serials)] in the order found, tokens to activate)."""
     managed = (facts.get("central_management") or {}).get("managed_by_fortimanager")
     migrated = []
     for f in findings:
         if f.get("id") == "FORTITOKEN_MIGRATED":
             found = SERIAL_IN_TEXT.search(f.get("summary") or "")
             if found:
-                migrated.append(found.group(0))
+                # One re-import per VDOM (tokens and their users are per VDOM: troubleshooting.md F), so each change
+                # of the record carries its VDOM.
+                vdom = f.get("vdom")
+                group = next((g for g in migrated if g[0] == vdom), None)
+                if group is None:
+                    group = (vdom, [])
+                    migrated.append(group)
+                group[1].append(found.group(0))
     to_activate = [t.get("serial") for t in facts.get("tokens") or []
                    if t.get("type") != "hardware" and t.get("bound_to")]
     return managed, migrated, to_activate
@@ -88,10 +96,14 @@ def run(device, s):
                 license_code=code, memory_file=s["fortitoken_memory_file"], allow_fortimanager_managed=allow_fmg)))
         if s["fortitoken_import_trial"]:
             trial = must(device.step("fortitoken_license", dict(trial=True, allow_fortimanager_managed=allow_fmg)))
-        if s["fortitoken_reimport_migrated"] and migrated:
-            steps.append(device.step("fortitoken", given(dict(
-                serials=migrated, state="reimported", license_code=s["fortitoken_reimport_license_code"],
-                send_activation=s["fortitoken_send_activation"], allow_fortimanager_managed=allow_fmg))))
+        for vdom, serials in (migrated if s["fortitoken_reimport_migrated"] else []):
+            step = device.step("fortitoken", given(dict(
+                serials=serials, state="reimported", license_code=s["fortitoken_reimport_license_code"],
+                send_activation=s["fortitoken_send_activation"], allow_fortimanager_managed=allow_fmg,
+                vdoms=[vdom] if vdom else None)))
+            if vdom:
+                step["vdom"] = vdom
+            steps.append(step)
         if s["fortitoken_activate"] and to_activate:
             steps.append(device.step("fortitoken", dict(
                 serials=to_activate, state="active", send_activation=s["fortitoken_send_activation"],
@@ -104,7 +116,7 @@ def run(device, s):
         if step.get("failed") and not step.get("findings"):
             device.error("fortitoken", step.get("msg") or "failed")
         if step.get("changed"):
-            change = dict((k, step[k]) for k in CHANGE_KEYS if k in step)
+            change = dict((k, step[k]) for k in CHANGE_KEYS + ("vdom",) if k in step)
             change.update(area="fortitoken", check_mode=device.check_mode)
             device.record["changes"].append(change)
     found = list(after["findings"])

@@ -18,6 +18,7 @@ import re
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import vdoms as _vdoms
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import topology
 
@@ -97,6 +98,10 @@ fnd.define("FORTITOKEN_UNASSIGNED", "info", "fortitoken",
            "FortiToken {serial} is not assigned to any user or administrator.",
            "Assign it to a user (User & Authentication > User Definition > Two-factor Authentication) or leave it "
            "as a spare.")
+fnd.define("FORTITOKEN_VDOM_UNREADABLE", "warning", "fortitoken",
+           "VDOM {vdom} could not be read ({kind}): its FortiTokens and local users were not checked.",
+           "FortiTokens and local users are per VDOM (KB 194364). Assign the VDOM to the api-user (config system "
+           "api-user / edit <name> / set vdom ...), or leave it out of fortigate_vdoms.")
 fnd.define("FORTITOKEN_MANAGED_BY_FORTIMANAGER", "warning", "fortitoken",
            "The FortiGate is managed by FortiManager {fmg}: its FortiTokens come from FortiManager.",
            "Do not activate or import tokens on this unit; fix them on FortiManager. The collection skips "
@@ -201,16 +206,27 @@ def is_migrated(status, row):
     return canonical_status(status, has_seed) == "migrated"
 
 
-def read_bindings(client, serials=None):
-    """Every user/admin whose two-factor token is one of ``serials`` (all tokens when None)."""
+def _bound(rows, kind, serials, vdom):
+    out = []
+    for row in rows:
+        serial = row.get("fortitoken")
+        if serial and (serials is None or serial in serials):
+            record = dict((k, row[k]) for k in BINDING_FIELDS if k in row)
+            binding = {"kind": kind, "name": row.get("name"), "fields": record}
+            if vdom:
+                binding["vdom"] = vdom  # the user lives in this VDOM (troubleshooting.md F); admins are global
+            out.append(binding)
+    return out
+
+
+def read_bindings(client, serials=None, vdoms=(None,)):
+    """Every user/admin whose two-factor token is one of ``serials`` (all tokens when None): the local users of each
+    VDOM in ``vdoms`` (None: the task's own), then the administrators (global, read once)."""
     bindings = []
-    for kind, spec in BINDERS:
-        for row in engine.read_table(client, spec):
-            serial = row.get("fortitoken")
-            if serial and (serials is None or serial in serials):
-                record = dict((k, row[k]) for k in BINDING_FIELDS if k in row)
-                bindings.append({"kind": kind, "name": row.get("name"), "fields": record})
-    return bindings
+    for vdom in vdoms:
+        with client.in_vdom(vdom):
+            bindings.extend(_bound(engine.read_table(client, USERS), "user", serials, vdom))
+    return bindings + _bound(engine.read_table(client, ADMINS), "admin", serials, None)
 
 
 def token_rows(client):
@@ -218,12 +234,24 @@ def token_rows(client):
     return dict((row.get("serial-number"), row) for row in engine.read_table(client, TOKENS))
 
 
-def read_tokens(client):
-    """Tokens from cmdb with their runtime status (as the device words it and as understood), type and bindings."""
-    rows = list(token_rows(client).values())
-    answer = client.get("user/fortitoken", api="monitor").results
+def locate(client, vdoms=(None,)):
+    """serial -> (VDOM, cmdb row) of every token in ``vdoms`` (tokens are per VDOM: troubleshooting.md F)."""
+    found = {}
+    for vdom in vdoms:
+        with client.in_vdom(vdom):
+            for serial, row in token_rows(client).items():
+                found.setdefault(serial, (vdom, row))
+    return found
+
+
+def _vdom_tokens(client, admins, vdom):
+    """The tokens of one VDOM (None: the task's own) with their status and bindings; and the monitor's fields."""
+    with client.in_vdom(vdom):
+        rows = list(token_rows(client).values())
+        answer = client.get("user/fortitoken", api="monitor").results
+        users = _bound(engine.read_table(client, USERS), "user", None, vdom)
     status = status_map(answer)
-    bindings = read_bindings(client)
+    bindings = users + admins
     tokens = []
     for row in rows:
         serial = row.get("serial-number")
@@ -231,14 +259,42 @@ def read_tokens(client):
         if row.get("status") == "lock" and not runtime:
             runtime = "locked"
         has_seed = bool(str(row.get("seed") or "").strip())
-        tokens.append({
+        token = {
             "serial": serial, "type": token_type(serial, row.get("license")), "status": runtime,
             "state": canonical_status(runtime, has_seed) or "unknown",
             "config_status": row.get("status"), "license": row.get("license"), "has_seed": has_seed,
             "bound_to": [dict(kind=b["kind"], name=b["name"], two_factor=b["fields"].get("two-factor"))
                          for b in bindings if b["fields"].get("fortitoken") == serial],
-        })
-    return tokens, fields_seen(answer)
+        }
+        if vdom:
+            token["vdom"] = vdom
+        tokens.append(token)
+    return tokens, answer
+
+
+def read_tokens(client, sweep=None):
+    """Tokens from cmdb with their runtime status (as the device words it and as understood), type and bindings, in
+    every VDOM of ``sweep`` (default: the task's own VDOM). A VDOM the token cannot read is left out and noted in
+    ``sweep`` (a warning naming it), not a failure, when several are swept."""
+    sweep = sweep or _vdoms.Sweep(None, [None], False)
+    try:
+        admins = _bound(engine.read_table(client, ADMINS), "admin", None, None)
+    except err.ScopeNotGlobalError as exc:
+        # system/admin is global (troubleshooting.md F): a VDOM-scoped token sees no administrator bindings.
+        sweep.scope_errors.append(exc)
+        admins = []
+    tokens, answers = [], []
+    for vdom in sweep.vdoms:
+        try:
+            found, answer = _vdom_tokens(client, admins, vdom if sweep.tagged else None)
+        except err.PermissionDeniedError as exc:
+            if not sweep.tagged:
+                raise
+            sweep.unreadable(vdom, exc)
+            continue
+        tokens.extend(found)
+        answers.append(answer)
+    return tokens, fields_seen(answers[0] if len(answers) == 1 else [a for a in answers if a])
 
 
 def fields_seen(answer, limit=12):
@@ -355,8 +411,11 @@ def _token_findings(token, seen):
     return []
 
 
-def diagnose(client):
-    tokens, seen = read_tokens(client)
+def diagnose(client, sweep=None):
+    """The FortiToken facts and findings, in every VDOM of ``sweep`` (``_fortios/vdoms.py``; default: the task's own
+    VDOM). On a multi-VDOM unit every token and finding carries its ``vdom``."""
+    sweep = sweep or _vdoms.Sweep(None, [None], False)
+    tokens, seen = read_tokens(client, sweep)
     managed = central_management(client)
     guard = fortiguard_reachability(client)
     found = []
@@ -368,13 +427,19 @@ def diagnose(client):
                                  status=guard["token_server_status"]))
     elif guard["reachable"] is None:
         found.append(fnd.finding("FORTIGUARD_UNDETERMINED", "", fields=guard["fields_seen"]))
+    found.extend(_vdoms.scope_finding(exc) for exc in sweep.scope_errors)
+    for vdom, kind in sweep.unreadable_vdoms:
+        found.append(sweep.tag(fnd.finding("FORTITOKEN_VDOM_UNREADABLE", "HTTP 403", vdom=vdom, kind=kind), vdom))
     for token in tokens:
-        found.extend(_token_findings(token, seen))
+        mine = _token_findings(token, seen)
         if not token["bound_to"]:
-            found.append(fnd.finding("FORTITOKEN_UNASSIGNED", "", serial=token["serial"]))
+            mine.append(fnd.finding("FORTITOKEN_UNASSIGNED", "", serial=token["serial"]))
+        found.extend(sweep.tag(f, token.get("vdom")) for f in mine)
     from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import firmware_defects  # imports this module
     found = firmware_defects.review(client, tokens, found)  # troubleshooting.md G1/G4: defects, licence rules
     facts = {"tokens": tokens, "central_management": managed, "fortiguard": guard}
+    if sweep.tagged:
+        facts["vdom_mode"], facts["vdoms"] = sweep.mode, sweep.vdoms
     if any(t["state"] == "unknown" for t in tokens):
         facts["monitor_fields_seen"] = seen
     return facts, found

@@ -98,7 +98,8 @@ def filter_plan(client, plan):
     if not serials:
         return None
     bindings = [b for b in plan.bindings if b["fields"].get("fortitoken") in serials]
-    return type(plan)(serials, dict((s, plan.rows[s]) for s in serials), plan.statuses, bindings, plan.code)
+    return type(plan)(serials, dict((s, plan.rows[s]) for s in serials), plan.statuses, bindings, plan.code,
+                      dict((s, plan.vdom_of(s)) for s in serials))
 
 
 def _finding_for(version, token):

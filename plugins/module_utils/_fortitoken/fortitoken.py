@@ -26,6 +26,7 @@ __metaclass__ = type
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import vdoms as _vdoms
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import diagnosis as ftk
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import interrupted
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import reimport as transaction
@@ -70,14 +71,65 @@ def _guard_fortimanager(ctx, client):
             "tokens.")
 
 
-def _present(client, serials):
-    rows = ftk.token_rows(client)
-    return [s for s in serials if s in rows]
+class Where(object):
+    """The VDOMs of the task (``_fortios/vdoms.py``) and the VDOM each token lives in (tokens are per VDOM:
+    troubleshooting.md F). On a unit without VDOMs everything is in the task's own VDOM (None)."""
+
+    def __init__(self, ctx, client):
+        self.client = client
+        self.sweep = _vdoms.vdoms_to_sweep(client, ctx.params)
+        self.readable = list(self.sweep.vdoms)
+        self.located = {}
+        self.refresh()
+        for warning in self.sweep.warnings:
+            ctx.warn("%s: %s" % (ctx.label, warning))
+
+    def refresh(self):
+        """Read the token table of each VDOM; one the token cannot read (403) is left out with a warning."""
+        self.located = {}
+        for vdom in list(self.readable):
+            try:
+                self.located.update((s, v) for s, v in ftk.locate(self.client, [vdom]).items()
+                                    if s not in self.located)
+            except err.PermissionDeniedError as exc:
+                if not self.sweep.tagged:
+                    raise
+                self.readable.remove(vdom)
+                self.sweep.unreadable(vdom, exc)
+        return self
+
+    def vdom_of(self, serial):
+        return self.located.get(serial, (None, None))[0]
+
+    @property
+    def home(self):
+        """Where missing tokens are imported: the first VDOM of the task (fortigate_vdom, else the first listed)."""
+        return self.readable[0] if self.readable else None
+
+    def by_vdom(self, serials):
+        """[(vdom, [serials])] in the order of the VDOMs."""
+        out = []
+        for vdom in self.readable:
+            mine = [s for s in serials if self.vdom_of(s) == vdom]
+            if mine:
+                out.append((vdom, mine))
+        return out
+
+    def map(self, serials):
+        """serial -> VDOM, for the result (multi-VDOM units only)."""
+        return dict((s, self.vdom_of(s)) for s in serials if self.vdom_of(s)) if self.sweep.tagged else {}
 
 
-def _statuses(client, serials):
-    # monitor user/fortitoken: a map of the tokens and their status (fortios-api.md §5; keys: ftk.status_map).
-    status = ftk.status_map(client.get("user/fortitoken", api="monitor").results)
+def _present(where, serials):
+    return [s for s in serials if s in where.located]
+
+
+def _statuses(client, serials, where=None):
+    # monitor user/fortitoken: a map of the tokens and their status (fortios-api.md §5; keys: ftk.status_map), per VDOM.
+    status = {}
+    for vdom in (where.readable if where is not None else [None]):
+        with client.in_vdom(vdom):
+            status.update(ftk.status_map(client.get("user/fortitoken", api="monitor").results))
     return dict((s, status.get(s, "")) for s in serials)
 
 
@@ -90,16 +142,16 @@ def _send_activation(client, bindings):
         body = {"token": fields["fortitoken"]}
         if method:
             body["method"] = method
-        client.action("user/fortitoken/send-activation", body)
-        sent.append({"token": fields["fortitoken"], "to": "%s %s" % (binding["kind"], binding["name"]),
-                     "method": method or "default"})
+        with client.in_vdom(binding.get("vdom")):
+            client.action("user/fortitoken/send-activation", body)
+        sent.append({"token": fields["fortitoken"], "to": transaction.who(binding), "method": method or "default"})
     return sent
 
 
-def _reimport(ctx, client, serials, statuses, out, diffs):
+def _reimport(ctx, client, serials, statuses, out, diffs, where):
     """State reimported: the plan in check mode, the transaction in a real run. Returns (changed, statuses)."""
     params = ctx.params
-    plan = transaction.make_plan(client, serials, statuses, params.get("license_code"))  # step 1: record
+    plan = transaction.make_plan(client, serials, statuses, params.get("license_code"), where.located)  # record
     out["reimported"] = plan.serials if plan else []
     out["bindings"] = plan.summary() if plan else []
     if plan is None:
@@ -120,7 +172,7 @@ def _reimport(ctx, client, serials, statuses, out, diffs):
         out["activation_sent"] = _send_activation(client, plan.bindings)
     # KB 194508: a re-added token is not activated again (hardware tokens lock on first activation).
     try:
-        statuses = _statuses(client, serials)
+        statuses = _statuses(client, serials, where)
     except err.FortiOSError as exc:
         # The transaction is done and verified: a failed status read must not turn it into "nothing changed".
         ctx.warn("The re-import of %s on %s completed and every binding was restored, but the token statuses "
@@ -130,7 +182,7 @@ def _reimport(ctx, client, serials, statuses, out, diffs):
     return True, statuses
 
 
-def _activate(ctx, client, serials, statuses, out):
+def _activate(ctx, client, serials, statuses, out, where):
     """activate for `new` tokens, provision for timed-out ones: each action at most once per task, only on a
     status that was understood, and not again on a later run while the device shows the same unconfirmed state."""
     serial_of_device = client.device.get("serial") or ctx.label
@@ -153,13 +205,17 @@ def _activate(ctx, client, serials, statuses, out):
     out["activated"], out["provisioned"] = new, timed_out
     if not (new or timed_out) or ctx.check_mode:
         return bool(new or timed_out), statuses
-    if new:
-        client.action("user/fortitoken/activate", {"tokens": new})
-    if timed_out:
-        client.action("user/fortitoken/provision", {"tokens": timed_out})
+    # Each action in the VDOM of its tokens (the FortiToken Mobile commands are per VDOM: troubleshooting.md F).
+    for vdom, mine in where.by_vdom(new):
+        with client.in_vdom(vdom):
+            client.action("user/fortitoken/activate", {"tokens": mine})
+    for vdom, mine in where.by_vdom(timed_out):
+        with client.in_vdom(vdom):
+            client.action("user/fortitoken/provision", {"tokens": mine})
     if ctx.params["send_activation"]:
-        out["activation_sent"] = _send_activation(client, ftk.read_bindings(client, set(new + timed_out)))
-    after = _statuses(client, serials)
+        out["activation_sent"] = _send_activation(client, ftk.read_bindings(client, set(new + timed_out),
+                                                                            where.readable or [None]))
+    after = _statuses(client, serials, where)
     for action, state, sent in (("activate", "new", new), ("provision", "provision timeout", timed_out)):
         for s in sent:
             if ftk.canonical_status(after.get(s)) == state or ftk.canonical_status(after.get(s)) == "unknown":
@@ -171,17 +227,18 @@ def _activate(ctx, client, serials, statuses, out):
     return True, after
 
 
-def _absent(ctx, client, serials, diffs):
-    present = _present(client, serials)
-    bound = ftk.read_bindings(client, set(present))
+def _absent(ctx, client, serials, diffs, where):
+    present = _present(where, serials)
+    bound = ftk.read_bindings(client, set(present), where.readable or [None])
     if bound:
         # fortios-api.md §2: a token must be unassigned before it is deleted.
         raise err.InputError("serials", "%s still bound to %s; unassign them first (nothing was deleted)" % (
             ", ".join(sorted(set(b["fields"]["fortitoken"] for b in bound))),
-            ", ".join("%s %s" % (b["kind"], b["name"]) for b in bound)))
+            ", ".join(transaction.who(b) for b in bound)))
     deleted = []
     for serial in present:
-        result = engine.ensure_absent(client, ftk.TOKENS, serial, ctx.check_mode, diff=True)
+        with client.in_vdom(where.vdom_of(serial)):
+            result = engine.ensure_absent(client, ftk.TOKENS, serial, ctx.check_mode, diff=True)
         if result["changed"]:
             deleted.append(serial)
             diffs.append(result["diff"])
@@ -208,14 +265,15 @@ def run(ctx):
     if resumed is not None:
         ctx.warn("%s: an interrupted FortiToken re-import was finished from the journal first (%s)."
                  % (ctx.label, "; ".join(resumed["done"]) or "everything was already in place"))
+    where = Where(ctx, client)
     if state == "absent":
-        changed, out = _absent(ctx, client, serials, diffs)
+        changed, out = _absent(ctx, client, serials, diffs, where)
         return _finish(ctx, dict(out, changed=changed or bool(resumed and resumed["done"]), state=state,
                                  **({"resumed": resumed} if resumed else {})), diffs)
     if state in ("active", "reimported"):
         _guard_fortimanager(ctx, client)
     changed, out = False, {"state": state, "added": []}
-    missing = sorted(set(serials) - set(_present(client, serials)))
+    missing = sorted(set(serials) - set(_present(where, serials)))
     mobile_missing = [s for s in missing if s.startswith("FTKMOB")]
     code = params.get("license_code")
     if mobile_missing and not code:
@@ -224,16 +282,19 @@ def run(ctx):
     if missing:
         changed, out["added"] = True, missing
         if not ctx.check_mode:
-            transaction.import_tokens(client, missing, code, ctx.label)
+            with client.in_vdom(where.home):  # missing tokens go to the task's first VDOM
+                transaction.import_tokens(client, missing, code, ctx.label)
+            where.refresh()
         diffs.extend(transaction.import_diffs(client, missing, code))
-    statuses = _statuses(client, serials)
+    statuses = _statuses(client, serials, where)
     if state == "reimported":
-        did, statuses = _reimport(ctx, client, serials, statuses, out, diffs)
+        did, statuses = _reimport(ctx, client, serials, statuses, out, diffs, where)
         changed = changed or did
     if state == "active":
-        did, statuses = _activate(ctx, client, serials, statuses, out)
+        did, statuses = _activate(ctx, client, serials, statuses, out, where)
         changed = changed or did
-    out["tokens"] = [{"serial": s, "status": statuses.get(s, "")} for s in serials]
+    out["tokens"] = [dict({"serial": s, "status": statuses.get(s, "")},
+                          **({"vdom": where.vdom_of(s)} if where.map([s]) else {})) for s in serials]
     if resumed is not None:
         out["resumed"] = resumed
         changed = changed or bool(resumed["done"])

@@ -64,8 +64,10 @@ class StepFailed(Exception):
 class Plan(object):
     """What the re-import will do, from reads only: the tokens, their rows and statuses, their bindings."""
 
-    def __init__(self, serials, rows, statuses, bindings, code):
+    def __init__(self, serials, rows, statuses, bindings, code, vdoms=None):
         self.serials = list(serials)
+        # serial -> its VDOM on a multi-VDOM unit (tokens are per VDOM: troubleshooting.md F); None: the task's own
+        self.vdoms = dict((s, v) for s, v in (vdoms or {}).items() if v)
         self.rows = dict(rows)  # serial -> token row (normalised) as read before the transaction
         self.statuses = dict(statuses)
         self.bindings = list(bindings)  # as ftk.read_bindings records them
@@ -74,15 +76,28 @@ class Plan(object):
     def bound(self, serial):
         return [b for b in self.bindings if b["fields"].get("fortitoken") == serial]
 
+    def vdom_of(self, serial):
+        return self.vdoms.get(serial)
+
+    def token_vdoms(self):
+        """The VDOMs the plan's tokens live in, in order; [None] (the task's own) on a unit without VDOMs."""
+        out = []
+        for serial in self.serials:
+            if self.vdom_of(serial) not in out:
+                out.append(self.vdom_of(serial))
+        return out or [None]
+
     def summary(self):
-        """The result's ``bindings`` key."""
-        return [dict(kind=b["kind"], name=b["name"], token=b["fields"]["fortitoken"]) for b in self.bindings]
+        """The result's ``bindings`` key (each with its ``vdom`` on a multi-VDOM unit)."""
+        return [dict(kind=b["kind"], name=b["name"], token=b["fields"]["fortitoken"],
+                     **({"vdom": b["vdom"]} if b.get("vdom") else {})) for b in self.bindings]
 
     def journal_data(self):
         """What the journal keeps: no secret (the token seed and activation code are left out, the licence code
         is never stored; only whether one was used)."""
-        tokens = [{"serial": s, "status": self.statuses.get(s, ""),
-                   "row": dict((k, v) for k, v in self.rows[s].items() if k not in ftk.TOKENS.secret_keys)}
+        tokens = [dict({"serial": s, "status": self.statuses.get(s, ""),
+                        "row": dict((k, v) for k, v in self.rows[s].items() if k not in ftk.TOKENS.secret_keys)},
+                       **({"vdom": self.vdom_of(s)} if self.vdom_of(s) else {}))
                   for s in self.serials]
         return {"tokens": tokens, "bindings": self.bindings, "import": "license_code" if self.code else "serial"}
 
@@ -91,7 +106,8 @@ class Plan(object):
         data = entry.get("data") or {}
         tokens = data.get("tokens") or []
         return cls([t["serial"] for t in tokens], dict((t["serial"], t.get("row") or {}) for t in tokens),
-                   dict((t["serial"], t.get("status", "")) for t in tokens), data.get("bindings") or [], None)
+                   dict((t["serial"], t.get("status", "")) for t in tokens), data.get("bindings") or [], None,
+                   dict((t["serial"], t.get("vdom")) for t in tokens))
 
 
 # -- reads and the import action (also used by state present) ----------------------------------------
@@ -135,32 +151,45 @@ def describe(binding):
     return "%s %s (two-factor %s)" % (binding["kind"], binding["name"], binding["fields"].get("two-factor") or "unset")
 
 
-def make_plan(client, serials, statuses, code):
-    """Record: the migrated tokens among ``serials`` and every user/admin bound to them (reads only).
+def make_plan(client, serials, statuses, code, located=None):
+    """Record: the migrated tokens among ``serials``, the VDOM of each, and every user/admin bound to them (reads
+    only). ``located`` is ``ftk.locate`` of the VDOMs swept (default: the task's own VDOM).
 
     None when no token is in the migrated state."""
-    rows = ftk.token_rows(client)  # the seed tells a migrated token from another GUI "Error" (troubleshooting.md B3)
+    # The seed tells a migrated token from another GUI "Error" (troubleshooting.md B3).
+    located = located if located is not None else ftk.locate(client)
+    rows = dict((s, row) for s, (vdom, row) in located.items())
     broken = [s for s in serials if ftk.is_migrated(statuses.get(s), rows.get(s))]
     if not broken:
         return None
-    bindings = ftk.read_bindings(client, set(broken))
-    plan = Plan(broken, dict((s, rows.get(s) or {"serial-number": s}) for s in broken), statuses, bindings, code)
+    where = dict((s, located[s][0]) for s in broken if s in located)
+    plan = Plan(broken, dict((s, rows.get(s) or {"serial-number": s}) for s in broken), statuses, [], code, where)
+    # A token's users are in its VDOM, administrators are global (troubleshooting.md F).
+    plan.bindings = ftk.read_bindings(client, set(broken), plan.token_vdoms())
     return firmware_defects.filter_plan(client, plan)  # troubleshooting.md G1/G4: never what cannot come back
+
+
+def label(client, spec, mkey, vdom=None):
+    """The engine's object label, with its VDOM on a multi-VDOM unit."""
+    name = engine.object_label(client, spec, mkey)
+    return "%s (VDOM %s)" % (name, vdom) if vdom else name
 
 
 def unbind_diff(client, binding):
     spec = spec_of(binding)
-    return engine.build_diff(spec, binding["fields"], UNBOUND, engine.object_label(client, spec, binding["name"]))
+    return engine.build_diff(spec, binding["fields"], UNBOUND, label(client, spec, binding["name"],
+                                                                     binding.get("vdom")))
 
 
 def rebind_diff(client, binding):
     spec = spec_of(binding)
     unbound = dict(binding["fields"], **UNBOUND)
-    return engine.build_diff(spec, unbound, binding["fields"], engine.object_label(client, spec, binding["name"]))
+    name = label(client, spec, binding["name"], binding.get("vdom"))
+    return engine.build_diff(spec, unbound, binding["fields"], name)
 
 
 def delete_diff(client, plan, serial):
-    name = engine.object_label(client, ftk.TOKENS, serial)
+    name = label(client, ftk.TOKENS, serial, plan.vdom_of(serial))
     return {"before": engine.masked(ftk.TOKENS, plan.rows[serial]), "after": {},
             "before_header": name, "after_header": name}
 
@@ -171,7 +200,7 @@ def token_diffs(client, plan, statuses_after=None, bindings_after=None):
     In check mode (no ``*_after``) the after side is the plan: status ``new``, the same bindings."""
     out = []
     for serial in plan.serials:
-        name = engine.object_label(client, ftk.TOKENS, serial)
+        name = label(client, ftk.TOKENS, serial, plan.vdom_of(serial))
         before_bound = [describe(b) for b in plan.bound(serial)]
         if bindings_after is None:
             after_bound = before_bound
@@ -206,30 +235,39 @@ def mismatches(plan, rows, now, serials=None):
     field by field; only the tokens ``serials`` (all when None) and the bindings recorded for them."""
     wanted = plan.serials if serials is None else serials
     problems = ["token %s is missing" % s for s in wanted if s not in rows]
-    current = dict(((b["kind"], b["name"]), b["fields"]) for b in now)
+    # A user name can exist in several VDOMs: a binding is its kind, name and VDOM.
+    current = dict(((b["kind"], b["name"], b.get("vdom")), b["fields"]) for b in now)
     for binding in plan.bindings:
         if binding["fields"].get("fortitoken") not in wanted:
             continue
-        fields = current.get((binding["kind"], binding["name"]))
+        fields = current.get((binding["kind"], binding["name"], binding.get("vdom")))
         if fields is None:
-            problems.append("%s %s is not bound to %s" % (binding["kind"], binding["name"],
-                                                          binding["fields"].get("fortitoken")))
+            problems.append("%s is not bound to %s" % (who(binding), binding["fields"].get("fortitoken")))
             continue
         keys = engine.changed_keys(spec_of(binding), fields, binding["fields"])
         if keys:
-            problems.append("%s %s differs in %s" % (binding["kind"], binding["name"], ", ".join(keys)))
+            problems.append("%s differs in %s" % (who(binding), ", ".join(keys)))
     return problems
 
 
+def who(binding):
+    """'user alice', 'user alice in VDOM cust1'."""
+    where = " in VDOM %s" % binding["vdom"] if binding.get("vdom") else ""
+    return "%s %s%s" % (binding["kind"], binding["name"], where)
+
+
 def read_back(client, plan):
-    """(token rows, bindings of the plan's tokens) as the device shows them now."""
-    return ftk.token_rows(client), ftk.read_bindings(client, set(plan.serials))
+    """(token rows, bindings of the plan's tokens) as the device shows them now, in the plan's VDOMs."""
+    located = ftk.locate(client, plan.token_vdoms())
+    rows = dict((s, row) for s, (vdom, row) in located.items())
+    return rows, ftk.read_bindings(client, set(plan.serials), plan.token_vdoms())
 
 
 def set_binding(client, binding, fields, diff=False):
-    """engine.ensure_present of the binding fields on the existing user/admin (re-reads and verifies)."""
-    return engine.ensure_present(client, spec_of(binding), fields, False, mkey=binding["name"], diff=diff,
-                                 create=False)
+    """engine.ensure_present of the binding fields on the existing user/admin, in its VDOM (re-reads and verifies)."""
+    with client.in_vdom(binding.get("vdom")):
+        return engine.ensure_present(client, spec_of(binding), fields, False, mkey=binding["name"], diff=diff,
+                                     create=False)
 
 
 # -- the transaction ----------------------------------------------------------------------------------
@@ -265,13 +303,19 @@ def execute(client, plan, host, journal):
         if result["changed"]:
             diffs.append(result["diff"])
 
+    def in_its_vdom(serial, action):
+        with client.in_vdom(plan.vdom_of(serial)):  # the token's own VDOM (troubleshooting.md F)
+            return action()
+
     def one_token(serial):
         bound = plan.bound(serial)
         steps = (
             ("unbind", lambda: [keep(set_binding(client, b, UNBOUND, diff=True)) for b in bound]),
-            ("delete", lambda: keep(engine.ensure_absent(client, ftk.TOKENS, serial, False, diff=True))),
-            ("re-import", lambda: (import_tokens(client, [serial], plan.code, host),
-                                   diffs.extend(import_diffs(client, [serial], plan.code)))),
+            ("delete", lambda: in_its_vdom(serial, lambda: keep(engine.ensure_absent(client, ftk.TOKENS, serial,
+                                                                                     False, diff=True)))),
+            ("re-import", lambda: in_its_vdom(serial, lambda: (import_tokens(client, [serial], plan.code, host),
+                                                               diffs.extend(import_diffs(client, [serial],
+                                                                                         plan.code))))),
             ("re-bind", lambda: [keep(set_binding(client, b, b["fields"], diff=True)) for b in bound]),
             ("re-read", lambda: verify(client, plan, [serial])),
         )
@@ -339,17 +383,26 @@ def _close_if_verified(client, plan, journal, entry):
     return []
 
 
+def in_vdom_cli(vdom, lines):
+    """CLI lines entered in a VDOM (config vdom / edit <name>), as a multi-VDOM unit needs for per-VDOM tables."""
+    return "config vdom / edit %s / %s / end" % (vdom, lines) if vdom else lines
+
+
+def token_cli(plan, serial):
+    return in_vdom_cli(plan.vdom_of(serial), "config user fortitoken / edit %s / end" % serial)
+
+
 def by_hand(binding):
-    """The CLI a human types to put a binding back as recorded."""
+    """The CLI a human types to put a binding back as recorded (in its VDOM; administrators are global)."""
     fields = binding["fields"]
     sets = ["set %s %s" % (k, fields[k]) for k in ftk.BINDING_FIELDS if fields.get(k) not in (None, "")]
-    return "%s / edit %s / %s / end" % (CLI_TABLE[binding["kind"]], binding["name"], " / ".join(sets))
+    lines = "%s / edit %s / %s / end" % (CLI_TABLE[binding["kind"]], binding["name"], " / ".join(sets))
+    return in_vdom_cli(binding.get("vdom"), lines)
 
 
 def by_hand_lines(plan):
     """Everything a human restores when the device cannot be read: each token, then each binding."""
-    return (["config user fortitoken / edit %s / end" % s for s in plan.serials]
-            + [by_hand(b) for b in plan.bindings])
+    return [token_cli(plan, s) for s in plan.serials] + [by_hand(b) for b in plan.bindings]
 
 
 def by_hand_text(plan):
@@ -373,7 +426,7 @@ def rollback(client, plan):
     done, left, missing = [], [], set()
     gone = []
     try:
-        have = set(ftk.token_rows(client))
+        have = set(ftk.locate(client, plan.token_vdoms()))
     except err.FortiOSError as exc:
         have = None
         if exc.kind in GONE:
@@ -385,26 +438,28 @@ def rollback(client, plan):
             continue
         if gone:
             missing.add(serial)
-            left.append("token %s is missing: re-add it (config user fortitoken / edit %s / end)" % (serial, serial))
+            left.append("token %s is missing: re-add it (%s)" % (serial, token_cli(plan, serial)))
             continue
         try:
-            engine.ensure_present(client, ftk.TOKENS, {"serial-number": serial}, False, mkey=serial)
-            done.append("token %s re-added by serial" % serial)
+            with client.in_vdom(plan.vdom_of(serial)):
+                engine.ensure_present(client, ftk.TOKENS, {"serial-number": serial}, False, mkey=serial)
+            done.append("token %s re-added by serial%s" % (
+                serial, " in VDOM %s" % plan.vdom_of(serial) if plan.vdom_of(serial) else ""))
         except err.FortiOSError as exc:
             missing.add(serial)
             if exc.kind in GONE:
                 gone.append(exc.kind)
             # The POST may have been refused, or the re-read that verifies it failed: a human checks.
-            left.append("token %s is missing, re-adding it failed (%s): re-add it (config user fortitoken / edit %s "
-                        "/ end)%s" % (serial, exc.kind, serial, " or import its licence code again" if plan.code else ""))
+            left.append("token %s is missing, re-adding it failed (%s): re-add it (%s)%s" % (
+                serial, exc.kind, token_cli(plan, serial), " or import its licence code again" if plan.code else ""))
     for binding in plan.bindings:
-        who = "%s %s" % (binding["kind"], binding["name"])
+        name = who(binding)
         token = binding["fields"].get("fortitoken")
         if token in missing:
-            left.append("%s: once token %s is back, %s" % (who, token, by_hand(binding)))
+            left.append("%s: once token %s is back, %s" % (name, token, by_hand(binding)))
             continue
         if gone:
-            left.append("%s may not be bound as before (%s, nothing more was sent): %s" % (who, gone[0],
+            left.append("%s may not be bound as before (%s, nothing more was sent): %s" % (name, gone[0],
                                                                                            by_hand(binding)))
             continue
         try:
@@ -412,10 +467,10 @@ def rollback(client, plan):
         except err.FortiOSError as exc:
             if exc.kind in GONE:
                 gone.append(exc.kind)
-            left.append("%s is not bound as before (%s): %s" % (who, exc.kind, by_hand(binding)))
+            left.append("%s is not bound as before (%s): %s" % (name, exc.kind, by_hand(binding)))
             continue
         if result["changed"]:
-            done.append("%s bound to %s again" % (who, token))
+            done.append("%s bound to %s again" % (name, token))
     return done, left
 
 

@@ -19,6 +19,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._api_access import
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import areas
 from ansible_collections.fortifleet.auth.plugins.module_utils._ems import diagnosis as ems
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import vdoms
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import diagnosis as fortitoken
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import interrupted
 from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import diagnosis as ftm_push
@@ -70,12 +71,13 @@ def gather_ftm_push(ctx, client, facts):
 
 
 def gather_ems(ctx, client, facts):
-    facts["ems"], found = ems.diagnose(client)
+    facts["ems"], found = ems.diagnose(client, vdoms.vdoms_to_sweep(client, ctx.params))
     return found
 
 
 def gather_fortitoken(ctx, client, facts):
-    facts["fortitoken"], found = fortitoken.diagnose(client)
+    sweep = vdoms.vdoms_to_sweep(client, ctx.params)  # every VDOM on a multi-VDOM unit (troubleshooting.md F)
+    facts["fortitoken"], found = fortitoken.diagnose(client, sweep)
     # A re-import an earlier run left open in the journal (_fortitoken/interrupted.py).
     return interrupted.findings(ctx.params, client) + found
 
@@ -97,6 +99,9 @@ def _gather(ctx, client, subset, facts, findings):
         raise
     except err.FortiOSError as exc:
         facts.setdefault("errors", {})[subset] = err.read_failure(exc)
+        scope = vdoms.scope_finding(exc)  # a 403 on a global object from a VDOM-scoped token
+        if scope is not None and scope["summary"] not in [f.get("summary") for f in findings]:
+            findings.append(scope)
         if subset == "api_access":
             # The probe itself could not classify access: the device is not usable (nothing else is read).
             facts["api_access"] = {"status": "error", "http_status": exc.status, "detail": str(exc)}

@@ -24,7 +24,9 @@ CONNECTION_ARGSPEC = dict(
     use_ssl=dict(type="bool", default=True),
     timeout=dict(type="int", default=30),
     retries=dict(type="int", default=2),
-    vdom=dict(type="str", default="root"),
+    # None: root, and on a multi-VDOM unit the per-VDOM areas sweep every VDOM (_fortios/vdoms.py).
+    vdom=dict(type="str"),
+    vdoms=dict(type="list", elements="str"),
     # _task/journal.py: where interrupted transactions are recorded (never a secret in it).
     journal_dir=dict(type="path", fallback=(env_fallback, ["FORTIFLEET_JOURNAL_DIR"])),
 )
@@ -40,6 +42,7 @@ INVENTORY_VARS = {
     "timeout": "fortigate_timeout",
     "retries": "fortigate_retries",
     "vdom": "fortigate_vdom",
+    "vdoms": "fortigate_vdoms",
     "journal_dir": "fortifleet_journal_dir",
     "admin_password": "fortigate_admin_password",
     "api_user": "fortigate_api_user",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import faults, scenarios
+from . import faults, scenarios, vdoms
 from .state import SCHEMA
 from .tls import TLS_MODES
 
@@ -158,12 +158,17 @@ def build_app(fleet) -> web.Application:
 
     async def config_put(request):
         dev = dev_or_404(request)
+        data = await body(request) if request.method != "DELETE" else None
+        # ?vdom=<name>: that VDOM's own tables (vdoms.py); synchronous inside, so no other request sees the swap
+        with vdoms.scoped(dev, request.query.get("vdom")):
+            return _config_put(dev, request, data)
+
+    def _config_put(dev, request, data):
         tail = request.match_info["tail"].strip("/")
         parts = tail.split("/")
         path = "/".join(parts[:2])
         if path not in SCHEMA:
             raise web.HTTPNotFound(text='{"error": "unknown cmdb table"}', content_type="application/json")
-        data = await body(request)
         replace = request.query.get("replace") in ("1", "true")
         if request.method == "DELETE":
             if len(parts) > 2:

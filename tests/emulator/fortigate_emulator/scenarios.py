@@ -19,6 +19,7 @@ SEED_SCENARIOS = [
     "ems-cert-untrusted", "ems-not-authorized", "ems-eval-license", "ems-unreachable",
     "api-token-rejected", "api-trusthost-mismatch", "api-forbidden", "api-url-token-disabled",
     "token-hardware-defect",
+    "multi-vdom",
 ]
 ALL_SCENARIOS = ["healthy"] + SEED_SCENARIOS
 
@@ -347,6 +348,9 @@ def apply_scenario(dev: Device, scenario: str, rng, http: bool):
             "fortitoken": hw, "email-to": "hwuser@example.com", "sms-server": "fortiguard", "sms-custom-server": "",
             "sms-phone": ""})
         dev.rt["tokens"][next(iter(dev.rt["tokens"]))] = TOKEN_ERROR_MIGRATED
+    elif scenario == "multi-vdom":
+        from . import vdoms  # troubleshooting.md F: two VDOMs, migrated tokens in both, an EMS override in cust1
+        vdoms.build_multi_vdom(dev, scenario, TOKEN_ERROR_MIGRATED, _fctems_row, new_ems_runtime)
     elif scenario == "api-url-token-disabled":
         dev.config["system/global"]["rest-api-key-url-query"] = "disable"  # fortios-api.md §7
     dev.trust_cache = None

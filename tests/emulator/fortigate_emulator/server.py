@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from . import auth as A
-from . import cmdb, faults, ha, monitor, scenarios, versions
+from . import cmdb, faults, ha, monitor, scenarios, vdoms, versions
 from . import envelope as E
 from .state import SCHEMA, Device
 from .tls import TLSManager
@@ -287,7 +287,8 @@ class Fleet:
         kind = parts[2]
         q = request.query
         vdom = q.get("vdom", "root")
-        is_global = q.get("global") in ("1", "true") or vdom == "global"
+        star = vdom == "*"  # fortios-api.md §5 captures: `?vdom=*` answers one envelope per VDOM (vdoms.py)
+        is_global = q.get("global") in ("1", "true") or vdom == "global" or star
         action = None
         mkey = None
         if kind == "cmdb":
@@ -304,6 +305,7 @@ class Fleet:
         try:
             user = A.authenticate(dev, request.headers, q, request.remote or "", time.monotonic(),
                                   self.opts.lockout_seconds, vdom, group, write, is_global)
+            vdoms.check_scope(dev, user, kind, path, is_global and not star)  # troubleshooting.md F
         except A.AuthFail as fail:
             self.record(dev, request, fail.status, fail.outcome, write, action, detail=fail.detail or None)
             return fail.status, E.html_page(fail.status), fail.headers, True  # fortios-api.md §6: HTML 401/403
@@ -330,26 +332,37 @@ class Fleet:
                 err = E.error_body(dev, method, p, n, pvdom, E.err_admin_password())
                 self.record(dev, request, 500, "ok", write, action)
                 return 500, err, None, False
-        if kind == "cmdb":
-            # ASSUMED: one config tree shared by all VDOMs; only the envelope `vdom` differs
+        if kind == "cmdb" and not vdoms.path_exists(dev, path):
+            p, n = cmdb.split_path(path)
+            status, result = 404, E.status_body(dev, method, p, n, pvdom, 404)  # fortios-api.md §3: 7.4.0+ only
+        elif kind == "cmdb":
+            # Global objects are shared; per-VDOM tables are the VDOM's own (vdoms.py, troubleshooting.md F).
             if is_global and method == "GET":
                 # fortios-api.md §6: ?global=1 -> list of per-VDOM envelopes
-                row = dev.row("system/api-user", user) or {}
-                mine = {v.get("name") for v in row.get("vdom", []) or []}
-                vd = [v for v in dev.table("system/vdom") if v in mine] or ["root"]
-                if dev.singleton("system/global").get("vdom-mode", "no-vdom") == "no-vdom":
-                    vd = ["root"]
-                outs = [cmdb.handle(dev, "GET", path, mkey, None, v) for v in vd]
+                outs = []
+                for v in vdoms.user_vdoms(dev, user):
+                    with vdoms.scoped(dev, v):
+                        outs.append(cmdb.handle(dev, "GET", path, mkey, None, v))
                 status = outs[0][0]
                 result = [o[1] for o in outs]
             else:
-                status, result = cmdb.handle(dev, method, path, mkey, body, pvdom)
+                with vdoms.scoped(dev, pvdom):
+                    status, result = cmdb.handle(dev, method, path, mkey, body, pvdom)
         else:
             params = {k: v for k, v in q.items() if k not in ("access_token", "vdom", "global")}
             if isinstance(body, dict):
                 params.update(body)
-            status, result = monitor.handle(dev, path, method, params, pvdom, self)
-            if is_global and method == "GET":
+            if star and method == "GET":
+                # fortios-api.md §5 captures (central-management/status, 7.4.5): one envelope per VDOM
+                outs = []
+                for v in vdoms.user_vdoms(dev, user):
+                    with vdoms.scoped(dev, v, monitor=True):
+                        outs.append(monitor.handle(dev, path, method, params, v, self))
+                status, result = outs[0][0], [o[1] for o in outs]
+            else:
+                with vdoms.scoped(dev, pvdom, monitor=True):
+                    status, result = monitor.handle(dev, path, method, params, pvdom, self)
+            if is_global and not star and method == "GET":
                 result = [result]  # fortios-api.md §6: list of per-VDOM envelopes (ASSUMED for monitor too)
         self.record(dev, request, status, "ok", write, action)
         return status, result, None, False

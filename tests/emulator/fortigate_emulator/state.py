@@ -6,7 +6,7 @@ import copy
 import hashlib
 import ipaddress
 
-from . import variants, versions
+from . import variants, vdoms, versions
 
 # cmdb tables: path -> (mkey attribute or None for a singleton, access group (group, sub)).
 # mkeys: fortios-api.md §2 (fortitoken serial-number), §3 (fctems, version dependent), §4 (api-user name),
@@ -29,6 +29,9 @@ SCHEMA = {
     "certificate/local": ("name", ("vpngrp", None)),
     "certificate/ca": ("name", ("vpngrp", None)),
     "endpoint-control/fctems": ("<fctems>", ("utmgrp", "endpoint-control")),
+    # fortios-api.md §3: the per-VDOM EMS table (mkey ems-id) and the VDOM's override switch, 7.4.0+ (vdoms.py)
+    "endpoint-control/fctems-override": ("ems-id", ("utmgrp", "endpoint-control")),
+    "endpoint-control/settings": (None, ("utmgrp", "endpoint-control")),
 }
 
 SECRET_FIELDS = {"api-key", "seed", "activation-code", "password", "cloud-authentication-access-key",
@@ -193,6 +196,7 @@ class Device:
             "faults": self.faults,
             "locked_out_sources": sorted(self.locked_until),
             "helpers": self.helpers(),
+            "vdoms": mask_row(vdoms.dump(self)),  # per-VDOM tables of the VDOMs other than root
         }
 
     def helpers(self) -> dict:

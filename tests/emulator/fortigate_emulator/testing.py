@@ -113,9 +113,10 @@ class ControlClient:
             data["ems"] = ems
         return self._call("POST", f"/devices/{name}/ems/approve", data)
 
-    def set_config(self, name, path, data: dict, mkey=None, replace=False):
+    def set_config(self, name, path, data: dict, mkey=None, replace=False, vdom=None):
         url = f"/devices/{name}/config/{path}" + (f"/{mkey}" if mkey is not None else "")
-        return self._call("PUT", url + ("?replace=1" if replace else ""), data)
+        query = "&".join(q for q in ("replace=1" if replace else "", f"vdom={vdom}" if vdom else "") if q)
+        return self._call("PUT", url + ("?" + query if query else ""), data)
 
     def delete_config(self, name, path, mkey):
         return self._call("DELETE", f"/devices/{name}/config/{path}/{mkey}")

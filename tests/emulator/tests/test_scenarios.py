@@ -36,6 +36,7 @@ CHECKS = {
     "token-hardware-defect": lambda d: d.get(FP).json()["version"] == "v7.4.11" and any(
         sn.startswith("FTK200") and "seed won't be returned" in v["status"]
         for sn, v in d.get("/api/v2/monitor/user/fortitoken").json()["results"].items()),
+    "multi-vdom": lambda d: d.get("/api/v2/cmdb/user/fortitoken?vdom=cust1").json()["results"] != [],
 }
 
 

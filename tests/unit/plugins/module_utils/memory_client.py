@@ -7,6 +7,11 @@ cmdb objects live in ``objects`` keyed by (path, mkey) (mkey None for a singleto
 (a list of exceptions is consumed one per request). ``stop_at = (n, "before"|"after")`` interrupts the n-th request
 (counted by ``requests_sent``) with KeyboardInterrupt, before it reaches the device or after the device applied it
 (its answer lost), as Ctrl-C or a killed process would.
+
+VDOMs: ``objects`` holds the global objects and the per-VDOM tables (``PER_VDOM``) of the task's VDOM (root);
+``vdom_objects[name]`` the per-VDOM tables of the other VDOMs. Inside ``in_vdom(name)`` ``objects`` shows that VDOM
+(the global objects and its own tables), as the client's ``?vdom=name`` does; ``write_vdoms`` is the VDOM of each
+write, in the order of ``writes``; ``forbidden_vdoms`` answer 403 to every request made in them.
 """
 import contextlib
 import copy
@@ -21,6 +26,10 @@ def not_found(path, label="fgt-test"):
 
 def refused(action, path, detail="HTTP 500; FortiOS error -1", label="fgt-test", code=-1, cli_error=None):
     return err.DeviceRefusedError(action, path, label, detail, status=500, error_code=code, cli_error=cli_error)
+
+
+# Tables that exist once per VDOM (troubleshooting.md F); every other path is global.
+PER_VDOM = ("user/fortitoken", "user/local", "endpoint-control/fctems-override", "endpoint-control/settings")
 
 
 class MemoryClient(object):
@@ -45,6 +54,29 @@ class MemoryClient(object):
         self.admin_password = None
         self.stop_at = None
         self.retired = []  # why the token was retired (FortiOSClient.retire_token: the lock-out guard)
+        self.vdom = "root"
+        self.vdom_objects = {}
+        self.write_vdoms = []
+        self.forbidden_vdoms = set()
+
+    @contextlib.contextmanager
+    def in_vdom(self, vdom):
+        if not vdom or vdom == self.vdom:
+            yield self
+            return
+        home, before = self.objects, self.vdom
+        mine = self.vdom_objects.setdefault(vdom, {})
+        self.objects = dict([(k, v) for k, v in home.items() if k[0] not in PER_VDOM] + list(mine.items()))
+        self.vdom = vdom
+        try:
+            yield self
+        finally:
+            view, self.objects, self.vdom = self.objects, home, before
+            for key in [k for k in home if k[0] not in PER_VDOM]:
+                del home[key]
+            home.update((k, v) for k, v in view.items() if k[0] not in PER_VDOM)
+            mine.clear()
+            mine.update((k, v) for k, v in view.items() if k[0] in PER_VDOM)
 
     def _stop(self, when):
         """Interrupt the run here when ``stop_at`` names this request and this moment."""
@@ -54,6 +86,8 @@ class MemoryClient(object):
 
     # -- failure injection -------------------------------------------------------------------
     def _maybe_fail(self, method, path, mkey=None):
+        if self.vdom in self.forbidden_vdoms:
+            raise err.PermissionDeniedError("read", path, self.label, "HTTP 403 Forbidden", status=403)
         for key in ((method, path, mkey), (method, path, None)):
             if key in self.fail:
                 outcome = self.fail[key]
@@ -105,6 +139,7 @@ class MemoryClient(object):
         self._stop("before")
         self._maybe_fail("PUT", path, mkey)
         self.writes.append(("PUT", path, mkey, body))
+        self.write_vdoms.append(self.vdom)
         if self.apply_writes:
             self.objects[(path, mkey)].update(copy.deepcopy(body))
         self._stop("after")
@@ -116,6 +151,7 @@ class MemoryClient(object):
         key = body.get(self.mkeys.get(path, "name"))
         self._maybe_fail("POST", path, key)
         self.writes.append(("POST", path, None, body))
+        self.write_vdoms.append(self.vdom)
         if self.apply_writes:
             self.objects[(path, key)] = copy.deepcopy(body)
         self._stop("after")
@@ -126,6 +162,7 @@ class MemoryClient(object):
         self._stop("before")
         self._maybe_fail("DELETE", path, mkey)
         self.writes.append(("DELETE", path, mkey, None))
+        self.write_vdoms.append(self.vdom)
         if self.apply_writes:
             self.objects.pop((path, mkey), None)
         self._stop("after")
