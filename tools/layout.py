@@ -19,8 +19,8 @@ BUILD = os.path.join(ROOT, ".build")
 SKIP = {".git", ".venv", ".venv-core216", ".build", ".cache", ".pytest_cache", ".hypothesis", "__pycache__",
         "fortifleet-report", "benchmarks", ".ci", "pytest.ini"}
 # Dev-only trees that are not part of the collection (galaxy.yml build_ignore too).
-SKIP_PATHS = {os.path.join("tests", "emulator"), os.path.join("tests", "integration"),
-              "tools", os.path.join("docs", "build"), os.path.join("docs", "temp-rst")}
+SKIP_PATHS = {os.path.join("tests", "emulator"), os.path.join("tests", "integration"), os.path.join("tests", "browser"),
+              "tools", "mk", os.path.join("docs", "build"), os.path.join("docs", "temp-rst")}
 
 
 def link():

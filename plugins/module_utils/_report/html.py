@@ -67,8 +67,8 @@ def _cell_label(device, area, state, mode):
     outcome = (device.get("areas") or {}).get(area) or {}
     ids = sorted(set(f["id"] for f in device["findings"] if f.get("area") == area))
     text = "%s, %s: %s" % (device["name"], areas.BY_ID[area].title, label)
-    if outcome.get("message") and state in ("skipped", "error"):
-        text += " (%s)" % outcome["message"][:160]
+    if outcome.get("message") and state == "error":
+        text += " (%s)" % outcome["message"][:80]
     elif ids:
         text += " (%s)" % ", ".join(ids)
     return text
@@ -109,9 +109,10 @@ def _matrix(report):
                 state = cell_state(d, area)
                 label = _e(_cell_label(d, area, state, mode))
                 outcome = ((d.get("areas") or {}).get(area) or {}).get("outcome", "passed")
-                cells.append('<a class="c s-%s" href="#dev-%s" data-area="%s" data-outcome="%s" data-state="%s" '
-                             'title="%s" aria-label="%s"></a>' % (state, _e(d["name"]), area, outcome, state, label, label))
-            tiles.append('<span class="t" data-i="%d" data-device="%s">%s</span>' % (i, _e(d["name"]), "".join(cells)))
+                cells.append('<i class="c s-%s" role="img" data-area="%s" data-outcome="%s" aria-label="%s"></i>' % (
+                    state, area, outcome, label))
+            tiles.append('<a class="t" href="#dev-%s" data-i="%d" data-device="%s">%s</a>' % (
+                _e(d["name"]), i, _e(d["name"]), "".join(cells)))
         out.append('<div class="group"><h3>%s <small>%s: %s</small></h3><div class="tiles">%s</div></div>' % (
             _e(title), plural(len(members), "device"), _e(_status_counts(devices, members)), "".join(tiles)))
     legend = "".join('<span><i class="s-%s"></i>%s</span>' % (s, _e(label)) for s, label in CELL_LABELS.items())
@@ -246,7 +247,9 @@ def page_data(report):
             item.update(summary=text(f.get("summary")), detail=text(f.get("detail")),
                         remediation=text(f.get("remediation")))
             findings.append(item)
-        entry = dict((k, d.get(k)) for k in ("name", "status", "access", "version", "areas", "changes", "groups"))
+        entry = dict((k, d.get(k)) for k in ("name", "status", "access", "version", "changes", "groups"))
+        entry["areas"] = dict((area, dict(outcome, message=text(outcome.get("message"))))
+                              for area, outcome in (d.get("areas") or {}).items())
         entry.update(findings=findings, errors=[text(e) for e in d["errors"]])
         for key in ("since_previous", "topology", "handled_through"):
             if d.get(key) is not None:

@@ -39,9 +39,10 @@ h1{font-size:1.5em;margin:0 0 .2em}h2{font-size:1.2em;margin:1.4em 0 .4em}
 .group{margin:.5em 0 .8em}.group h3{font-size:13px;margin:.2em 0;font-weight:600}
 .group h3 small{font-weight:400;color:var(--muted)}
 .tiles{display:flex;flex-wrap:wrap;gap:2px}
-.t{display:inline-flex;flex-direction:column;gap:1px}.t.dim{opacity:.15}
+.t{display:inline-flex;flex-direction:column;gap:1px;text-decoration:none}
+@media screen{.t.dim .c{background:#eee}}
 .c{display:block;width:11px;height:7px;border:0}.big .c{width:18px;height:11px}.big .tiles{gap:3px}
-.c:focus,.c:hover{outline:2px solid #000;outline-offset:0}
+.c:hover,.t:focus .c{outline:1px solid #000}
 .s-skipped{background:repeating-linear-gradient(45deg,#d9d9d9 0 2px,#f4f4f4 2px 4px)}
 form.filters{display:flex;flex-wrap:wrap;gap:.5em 1em;align-items:end;background:var(--head);padding:.6em .8em;
  border-radius:4px;position:sticky;top:0;z-index:2}
@@ -49,6 +50,8 @@ form.filters label{display:flex;flex-direction:column;font-size:12px;color:var(-
 form.filters select,form.filters input{font:inherit;padding:2px 4px;min-width:9em}
 #shown{font-size:12px;color:var(--muted);margin:.4em 0}
 table{border-collapse:collapse;margin:.5em 0;width:100%}
+#devices{table-layout:fixed}#devices td{overflow-wrap:anywhere}
+#devices>tbody>tr>td{content-visibility:auto;contain-intrinsic-size:auto 2.2em}
 th,td{border:1px solid var(--line);padding:3px 6px;text-align:left;vertical-align:top}
 th{background:var(--head)}th[data-sort]{cursor:pointer;user-select:none;white-space:nowrap}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
@@ -73,7 +76,7 @@ _CSS_PRINT = """
  .bar button,.c,.legend i,td.status::before{-webkit-print-color-adjust:exact;print-color-adjust:exact}
  table{page-break-inside:auto}tr{page-break-inside:avoid}
  a{color:inherit;text-decoration:none}
- .t.dim{opacity:1}
+ #devices>tbody>tr>td{content-visibility:visible}
 }
 """
 
@@ -209,7 +212,7 @@ JS = r"""
     var out = [];
     out.push('<h4>Areas</h4>' + list(AREAS, function (a) {
       var o = d.areas[a] || {outcome: 'passed'};
-      return esc(data.area_titles[a]) + ': <b>' + esc(o.outcome) + '</b>' + (o.message ? ' \u2014 ' + esc(o.message) : '');
+      return esc(data.area_titles[a]) + ': <b>' + esc(o.outcome) + '</b>' + (o.message !== undefined && o.message !== null ? ' \u2014 ' + esc(t(o.message)) : '');
     }));
     if (d.findings.length) {
       out.push('<h4>Findings</h4>' + list(d.findings, function (f) {
@@ -281,11 +284,16 @@ JS = r"""
     var b = ev.target.closest('button.x');
     if (b) { toggle(b.closest('tr')); }
   });
+  // A cell's tooltip is its aria-label, given on first hover (half the page's size at 1,000 devices).
+  document.getElementById('matrix').addEventListener('mouseover', function (ev) {
+    var c = ev.target.closest && ev.target.closest('.c');
+    if (c && !c.title) { c.title = c.getAttribute('aria-label'); }
+  });
   document.getElementById('matrix').addEventListener('click', function (ev) {
-    var a = ev.target.closest('a.c');
+    var a = ev.target.closest('a.t');
     if (!a) { return; }
     ev.preventDefault();
-    reveal(+a.closest('.t').dataset.i);
+    reveal(+a.dataset.i);
   });
   document.querySelectorAll('.bar button').forEach(function (b) {
     b.addEventListener('click', function () {
@@ -317,6 +325,7 @@ JS = r"""
     readHash(); sort(); apply();
   });
   if (readHash()) { sort(); apply(); } else { apply(); var m = /^#dev-(.*)$/.exec(location.hash); if (m) { var r = document.getElementById('dev-' + decodeURIComponent(m[1])); if (r) { reveal(+r.dataset.i); } } }
+  window.fortifleetReadyAt = performance.now();
   document.documentElement.dataset.ready = '1';
 })();
 """
