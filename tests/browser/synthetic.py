@@ -1,12 +1,15 @@
 """A generated fleet of any size, through the real report code: records as a fleet run writes them, built into a
 report by _report.model, compared by _report.changes and written by _report.render. Deterministic (seeded)."""
+import importlib
 import json
 import os
 import random
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
-from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info as _info  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.fortifleet.auth.plugins.module_utils._report import changes, model, render
+
+# The finding definitions register when the diagnoses are imported (fortigate_info imports them all).
+importlib.import_module("ansible_collections.fortifleet.auth.plugins.module_utils._info.fortigate_info")
 
 VERSIONS = ("6.4.15", "7.0.17", "7.2.11", "7.4.4", "7.4.8", "7.6.3")
 SITES = ("site_emea", "site_amer", "site_apac")

@@ -183,8 +183,9 @@ def _row(i, d):
 
 
 def _refs(items):
-    return ", ".join("<code>%s</code>%s%s" % (_e(f["id"]), " " + _e(f["object"]) if f.get("object") else "",
-                                               " (VDOM %s)" % _e(f["vdom"]) if f.get("vdom") else "") for f in items)
+    return ", ".join("<code>%s</code>%s%s" % (
+        _e(f["id"]), " " + _e(f["object"]) if f.get("object") else "", " (VDOM %s)" % _e(f["vdom"]) if f.get("vdom") else "")
+        for f in items)
 
 
 def _since_previous(report):

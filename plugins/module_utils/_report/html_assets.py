@@ -51,7 +51,7 @@ form.filters select,form.filters input{font:inherit;padding:2px 4px;min-width:9e
 #shown{font-size:12px;color:var(--muted);margin:.4em 0}
 table{border-collapse:collapse;margin:.5em 0;width:100%}
 #devices{table-layout:fixed}#devices td{overflow-wrap:anywhere}
-#devices>tbody>tr>td{content-visibility:auto;contain-intrinsic-size:auto 2.2em}
+#devices>tbody>tr:not(.detail)>td{content-visibility:auto;contain-intrinsic-size:auto 2.2em}
 th,td{border:1px solid var(--line);padding:3px 6px;text-align:left;vertical-align:top}
 th{background:var(--head)}th[data-sort]{cursor:pointer;user-select:none;white-space:nowrap}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
@@ -212,7 +212,8 @@ JS = r"""
     var out = [];
     out.push('<h4>Areas</h4>' + list(AREAS, function (a) {
       var o = d.areas[a] || {outcome: 'passed'};
-      return esc(data.area_titles[a]) + ': <b>' + esc(o.outcome) + '</b>' + (o.message !== undefined && o.message !== null ? ' \u2014 ' + esc(t(o.message)) : '');
+      var why = o.message !== undefined && o.message !== null ? ' \u2014 ' + esc(t(o.message)) : '';
+      return esc(data.area_titles[a]) + ': <b>' + esc(o.outcome) + '</b>' + why;
     }));
     if (d.findings.length) {
       out.push('<h4>Findings</h4>' + list(d.findings, function (f) {
@@ -246,7 +247,8 @@ JS = r"""
         }).join(', ') : ''));
     }
     if (topo && topo.fortimanager) {
-      ctx.push('FortiManager: ' + (topo.fortimanager.managed ? 'managed' + (topo.fortimanager.address ? ' by ' + esc(topo.fortimanager.address) : '') : 'not managed'));
+      var fmg = topo.fortimanager;
+      ctx.push('FortiManager: ' + (fmg.managed ? 'managed' + (fmg.address ? ' by ' + esc(fmg.address) : '') : 'not managed'));
     }
     if (topo && topo.vdom_mode) {
       ctx.push('VDOMs: ' + esc(topo.vdom_mode) + (topo.vdoms && topo.vdoms.length ? ' (' + topo.vdoms.map(esc).join(', ') + ')' : ''));
@@ -324,7 +326,13 @@ JS = r"""
     }
     readHash(); sort(); apply();
   });
-  if (readHash()) { sort(); apply(); } else { apply(); var m = /^#dev-(.*)$/.exec(location.hash); if (m) { var r = document.getElementById('dev-' + decodeURIComponent(m[1])); if (r) { reveal(+r.dataset.i); } } }
+  if (readHash()) {
+    sort(); apply();
+  } else {  // opened on a device's anchor
+    apply();
+    var row = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (row && row.dataset.i) { reveal(+row.dataset.i); }
+  }
   window.fortifleetReadyAt = performance.now();
   document.documentElement.dataset.ready = '1';
 })();
