@@ -15,8 +15,9 @@ version_added: 0.1.0
 description:
   - Builds one report from every device's preflight result, findings, changes and errors, and writes
     C(report.json) (versioned schema, see C(docs/report.schema.json)), C(report.md), C(report.html) and
-    C(junit.xml) (one test case per device and area, always; an area that did not run is skipped with the reason, an area that failed is an error, unresolved critical findings are a failure)
-    into O(report_dir). C(report.json) gives the same outcome per device and area in C(areas).
+    C(junit.xml) (one test case per device and area, always; an area that did not run is skipped with the
+    reason, an area that failed is an error, unresolved critical findings are a failure) into O(report_dir).
+    C(report.json) gives the same outcome per device and area in C(areas).
   - C(report.html) is one self-contained page (no external asset, no network, works from C(file://), prints) with a
     fleet picture (a bar of device statuses and an area-by-device matrix, grouped by inventory group or by status,
     each cell linking to its device), filters by status, area, finding, severity, FortiOS version, inventory group
