@@ -5,6 +5,7 @@ the previous run (each report compares itself with the newest one beside it) and
 the emulator."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -52,6 +53,8 @@ def findings(report):
 
 def main():
     start = time.monotonic()
+    # A new emulator fleet each time (new token serials): the first run has nothing to compare with.
+    shutil.rmtree(REPORTS, ignore_errors=True)
     with running_emulator(devices=20, scenario="seeds", port="auto") as emu:
         print("emulator: 20 FortiGates (seeds mix) ready in %.1f s\n" % emu.start_seconds)
         before = run(emu.inventory, *STEPS[0])
