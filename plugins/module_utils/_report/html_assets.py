@@ -38,7 +38,7 @@ h1{font-size:1.5em;margin:0 0 .2em}h2{font-size:1.2em;margin:1.4em 0 .4em}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px;border:1px solid #777}
 .group{margin:.5em 0 .8em}.group h3{font-size:13px;margin:.2em 0;font-weight:600}
 .group h3 small{font-weight:400;color:var(--muted)}
-.tiles{display:flex;flex-wrap:wrap;gap:2px}
+.tiles{display:flex;flex-wrap:wrap;gap:5px 2px}
 .t{display:inline-flex;flex-direction:column;gap:1px;text-decoration:none}
 @media screen{.t.dim .c{background:#eee}}
 .c{display:block;width:11px;height:7px;border:0}.big .c{width:18px;height:11px}.big .tiles{gap:3px}
