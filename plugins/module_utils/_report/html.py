@@ -295,4 +295,5 @@ def render_html(report):
         '<script id="report-data" type="application/json">%s</script><script>%s</script></body></html>\n' % (
             _e(run["name"]), html_assets.css(), _e(run["name"]), _e(run["mode"]), plural(run["devices"], "device"),
             _e(run["started"]), _e(run["finished"]), _bar(report), _matrix(report), _since_previous(report),
-            _human(report), _filters(report), "".join('<col style="width:%d%%">' % w for w in _WIDTHS), head, rows, _json_for_script(page_data(report)), html_assets.JS))
+            _human(report), _filters(report), "".join('<col style="width:%d%%">' % w for w in _WIDTHS), head, rows,
+            _json_for_script(page_data(report)), html_assets.JS))
