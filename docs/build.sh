@@ -11,6 +11,8 @@ chmod og-w temp-rst  # antsibull-docs wants that directory only writable by itse
 cp -r rst/. temp-rst/
 # The findings catalogue is generated from the code (tools/findings_doc.py); include it as it is.
 cp findings.md temp-rst/guide/findings.md
+# The report's screenshots (make report-screenshots), used by the report role's page.
+cp -r images temp-rst/guide/images
 
 # Module, role and environment variable pages of the collection.
 antsibull-docs \
