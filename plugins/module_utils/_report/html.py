@@ -221,6 +221,18 @@ def _since_previous(report):
                 "</details>" if len(rows) > 30 else ""))
 
 
+def _clusters(report):
+    """The HA clusters of the run (report['clusters'], when the run knew them)."""
+    clusters = report.get("clusters") or []
+    if not clusters:
+        return ""
+    rows = "".join('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>' % (
+        _e(c.get("name")), _e(c.get("primary") or "not in the inventory"), _e(", ".join(c.get("members") or [])),
+        {True: "yes", False: "<b>no</b>"}.get(c.get("in_sync"), "unknown")) for c in clusters)
+    return ('<h3>HA clusters</h3><table id="clusters"><thead><tr><th>Cluster</th><th>Primary</th><th>Members</th>'
+            '<th>In sync</th></tr></thead><tbody>%s</tbody></table>' % rows)
+
+
 def _human(report):
     actions = report["summary"]["human_actions"]
     if not actions:
@@ -294,6 +306,6 @@ def render_html(report):
         '<table id="devices"><colgroup>%s</colgroup><thead><tr>%s</tr></thead><tbody>%s</tbody></table></section>'
         '<script id="report-data" type="application/json">%s</script><script>%s</script></body></html>\n' % (
             _e(run["name"]), html_assets.css(), _e(run["name"]), _e(run["mode"]), plural(run["devices"], "device"),
-            _e(run["started"]), _e(run["finished"]), _bar(report), _matrix(report), _since_previous(report),
+            _e(run["started"]), _e(run["finished"]), _bar(report), _matrix(report) + _clusters(report), _since_previous(report),
             _human(report), _filters(report), "".join('<col style="width:%d%%">' % w for w in _WIDTHS), head, rows,
             _json_for_script(page_data(report)), html_assets.JS))

@@ -108,6 +108,10 @@ def test_groups_topology_and_handled_through_reach_the_report_and_the_page():
     assert '<option value="hq">hq</option>' in page and ">hq + site_a <small>" in page
     data = json.loads(re.search(r'<script id="report-data" type="application/json">(.*?)</script>', page).group(1))
     assert data["devices"][0]["topology"] == topology and data["devices"][0]["handled_through"] == "fgt-a"
+    assert 'id="clusters"' not in page
+    report["clusters"] = [{"name": "hq-cluster", "primary": None, "members": ["fgt-b"], "serials": ["S2"], "in_sync": False}]
+    page = html.render_html(report)
+    assert "<td>hq-cluster</td><td>not in the inventory</td><td>fgt-b</td><td><b>no</b></td>" in page
 
 
 def test_the_page_has_one_cell_per_device_and_area_and_its_data_cannot_close_the_script():
