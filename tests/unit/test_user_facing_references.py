@@ -51,7 +51,7 @@ def _docstrings(tree):
 
 def test_no_string_the_plugins_can_show_cites_an_internal_reference():
     bad = []
-    for directory, _, files in os.walk(PLUGINS):
+    for directory, unused_dirs, files in os.walk(PLUGINS):
         for name in sorted(files):
             if not name.endswith(".py"):
                 continue
@@ -70,12 +70,10 @@ def _strings(value):
     if isinstance(value, dict):
         for key, item in value.items():
             yield str(key)
-            for text in _strings(item):
-                yield text
+            yield from _strings(item)
     elif isinstance(value, list):
         for item in value:
-            for text in _strings(item):
-                yield text
+            yield from _strings(item)
     elif isinstance(value, str):
         yield value
 
@@ -83,7 +81,7 @@ def _strings(value):
 def test_no_role_or_playbook_text_cites_an_internal_reference():
     bad = []
     for top in ("roles", "playbooks"):
-        for directory, _, files in os.walk(os.path.join(ROOT, top)):
+        for directory, unused_dirs, files in os.walk(os.path.join(ROOT, top)):
             for name in sorted(files):
                 if name.endswith((".yml", ".yaml")):
                     with open(os.path.join(directory, name)) as handle:
