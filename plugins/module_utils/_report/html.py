@@ -82,8 +82,11 @@ def _matrix_groups(devices):
     groups = {}
     # One group for everybody (the playbooks' 'fortigates') says nothing: then by status.
     if len(set(tuple(d.get("groups") or ()) for d in devices)) > 1:
+        # A group every device is in (the playbooks' target group) says nothing: left out of the titles.
+        common = set.intersection(*[set(d.get("groups") or ()) for d in devices])
         for i in order:
-            groups.setdefault(" + ".join(devices[i].get("groups") or []) or "(no group)", []).append(i)
+            own = [g for g in devices[i].get("groups") or [] if g not in common]
+            groups.setdefault(" + ".join(own) or "(no group)", []).append(i)
         return sorted(groups.items())
     for i in order:
         groups.setdefault(devices[i]["status"], []).append(i)
