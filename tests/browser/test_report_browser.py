@@ -62,6 +62,7 @@ def fleet20(tmp_path_factory, browser):
         run_playbook(inventories, "fortifleet.auth.diagnose", str(base / "3-diagnose"), env)
     reports = dict((n, synthetic.load(str(base / n))) for n in ("1-diagnose", "2-remediate", "3-diagnose"))
     return {"dir": base / "3-diagnose", "report": reports["3-diagnose"], "before": reports["2-remediate"],
+            "first_dir": base / "1-diagnose", "first": reports["1-diagnose"],
             "broken": broken, "authorized": authorized, "names": sorted(names)}
 
 
@@ -248,6 +249,20 @@ def filter_ms(page, name, value):
     """Milliseconds from choosing ``value`` in filter ``name`` (from no filter) to the page laid out again."""
     set_filter(page, name, "")
     return page.page.evaluate(FILTER_MS, [name, value])
+
+
+def test_a_cell_of_a_filtered_out_device_clears_the_filters_in_a_report_without_a_previous_run(fleet20, open_page):
+    report = fleet20["first"]
+    assert "since_previous" not in report  # the first run had nothing to compare with
+    page = open_page(url(fleet20["first_dir"], "#status=ok"))
+    hidden = next(d["name"] for d in report["devices"] if d["status"] != "ok")
+    assert hidden not in page.visible_devices()
+    assert "No previous report to compare with" in page.page.inner_text("#since")
+    page.page.click("#matrix .t[data-device='%s'] .c[data-area=api_access]" % hidden)
+    assert page.visible_devices() == fleet20["names"]
+    assert page.page.locator("#dev-%s + tr.detail" % hidden).is_visible()
+    assert page.page.input_value("#filters [name=status]") == "" and "status=" not in page.page.url
+    assert page.errors == []
 
 
 def test_1000_devices_open_and_filter_in_under_a_second(fleet1000, open_page, record_property):

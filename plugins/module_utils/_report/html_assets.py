@@ -275,7 +275,10 @@ JS = r"""
   function reveal(i) {
     var row = document.getElementById('dev-' + devices[i].name);
     if (!row) { return; }
-    if (row.hidden) { FILTERS.forEach(function (n) { state[n] = ''; form.elements[n].value = ''; }); apply(); writeHash(); }
+    if (row.hidden) {  // filtered out: clear the filters so that the row shows
+      FILTERS.forEach(function (n) { state[n] = ''; if (form.elements[n]) { form.elements[n].value = ''; } });
+      apply(); writeHash();
+    }
     toggle(row, true);
     rows.forEach(function (r) { r.classList.remove('hl'); });
     row.classList.add('hl');
