@@ -74,7 +74,7 @@ def main():
         print("\nSince the previous run (%s): %d new, %d fixed, %d still open, %d not checked"
               % (since["run"]["name"], counts["new"], counts["fixed"], counts["open"], counts["not_checked"]))
         for device in after["devices"]:
-            delta = device.get("since_previous") or {}
+            delta = since["devices"].get(device["name"]) or {}
             for kind in ("new", "fixed"):
                 if delta.get(kind):
                     print("  %-8s %-5s %s" % (device["name"], kind, ", ".join(f["id"] for f in delta[kind])))

@@ -109,13 +109,15 @@ def compare_device(device, before):
 
 
 def compare(report, previous, path):
-    """Add the run-to-run changes to ``report`` (in place): ``since_previous`` per device, and the run's
-    ``since_previous`` with the previous run, the counts and the devices that came or went."""
+    """Add the run-to-run changes to ``report`` (in place) as ``since_previous``: the previous run, the counts, the
+    devices that came or went, and per device (``devices``, by name) its findings new, fixed, open and not checked.
+    The devices' own entries stay what this run found (two reports of the same state have the same devices)."""
     before = dict((d.get("name"), d) for d in previous.get("devices") or [] if isinstance(d, dict))
     counts = dict((kind, 0) for kind in KINDS)
+    per_device = {}
     for device in report["devices"]:
         delta = compare_device(device, before.get(device["name"]))
-        device["since_previous"] = delta
+        per_device[device["name"]] = delta
         for kind in KINDS:
             counts[kind] += len(delta[kind])
     names = set(d["name"] for d in report["devices"])
@@ -126,8 +128,15 @@ def compare(report, previous, path):
         "counts": counts,
         "devices_added": sorted(names - set(before)),
         "devices_gone": sorted(n for n in before if n not in names),
+        "devices": per_device,
     }
     return report
+
+
+def of_device(report, name):
+    """One device's run-to-run changes ({'new': [...], 'fixed': ..., 'open': ..., 'not_checked': ...}), or None when
+    the report was not compared with a previous one."""
+    return ((report.get("since_previous") or {}).get("devices") or {}).get(name)
 
 
 def add_changes(report, report_dir, previous=None):

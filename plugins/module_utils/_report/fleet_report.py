@@ -50,7 +50,9 @@ def run(ctx):
            "left_out": left_out(report, params["usable_states"]),
            # A refused key rotation fails the run after the report (report role).
            "rotation_refused": rotation_refused(report),
-           "since_previous": report.get("since_previous")}
+           # The comparison's summary; its per-device lists (as long as the fleet) stay in report.json.
+           "since_previous": dict((k, v) for k, v in report["since_previous"].items() if k != "devices")
+           if report.get("since_previous") else None}
     if not ctx.check_mode:
         out["files"] = write(report, params["report_dir"])
     return out

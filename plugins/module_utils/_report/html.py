@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover
     from cgi import escape as html_escape
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import areas
-from ansible_collections.fortifleet.auth.plugins.module_utils._report import html_assets
+from ansible_collections.fortifleet.auth.plugins.module_utils._report import changes, html_assets
 from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import (
     AREAS, STATUS_ORDER, change_text, grouped_findings, plural)
 
@@ -202,7 +202,7 @@ def _since_previous(report):
     run, counts = since["run"], since["counts"]
     rows = []
     for d in report["devices"]:
-        delta = d.get("since_previous") or {}
+        delta = changes.of_device(report, d["name"]) or {}
         if any(delta.get(k) for k in DELTA_KINDS):
             rows.append('<tr data-device="%s"><td><a href="#dev-%s">%s</a></td>%s</tr>' % (
                 _e(d["name"]), _e(d["name"]), _e(d["name"]), "".join(
@@ -277,9 +277,11 @@ def page_data(report):
         entry["areas"] = dict((area, dict(outcome, message=text(outcome.get("message"))))
                               for area, outcome in (d.get("areas") or {}).items())
         entry.update(findings=findings, errors=[text(e) for e in d["errors"]])
-        for key in ("since_previous", "topology", "handled_through"):
+        for key in ("topology", "handled_through"):
             if d.get(key) is not None:
                 entry[key] = d[key]
+        if changes.of_device(report, d["name"]) is not None:
+            entry["since_previous"] = changes.of_device(report, d["name"])
         devices.append(entry)
     return {"texts": texts, "devices": devices, "areas": list(AREAS), "status_order": list(STATUS_ORDER),
             "area_titles": dict((a.id, a.title) for a in areas.AREAS), "mode": report["run"]["mode"]}
@@ -309,6 +311,7 @@ def render_html(report):
         '<table id="devices"><colgroup>%s</colgroup><thead><tr>%s</tr></thead><tbody>%s</tbody></table></section>'
         '<script id="report-data" type="application/json">%s</script><script>%s</script></body></html>\n' % (
             _e(run["name"]), html_assets.css(), _e(run["name"]), _e(run["mode"]), plural(run["devices"], "device"),
-            _e(run["started"]), _e(run["finished"]), _bar(report), _matrix(report) + _clusters(report), _since_previous(report),
+            _e(run["started"]), _e(run["finished"]), _bar(report), _matrix(report) + _clusters(report),
+            _since_previous(report),
             _human(report), _filters(report), "".join('<col style="width:%d%%">' % w for w in _WIDTHS), head, rows,
             _json_for_script(page_data(report)), html_assets.JS))

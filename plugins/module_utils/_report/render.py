@@ -17,7 +17,7 @@ import re
 from xml.sax.saxutils import escape as xml_escape
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
-from ansible_collections.fortifleet.auth.plugins.module_utils._report.changes import KINDS
+from ansible_collections.fortifleet.auth.plugins.module_utils._report.changes import KINDS, of_device
 from ansible_collections.fortifleet.auth.plugins.module_utils._report.html import render_html
 from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import (
     AREAS, STATUS_ORDER, change_text, grouped_findings, plural)
@@ -68,10 +68,10 @@ def _markdown_since_previous(report):
     if since["devices_gone"]:
         out += ["Not in this run (were in the previous one): %s." % _md(", ".join(since["devices_gone"])), ""]
     out += ["| Device | New | Fixed | Still open | Not checked |", "| --- | --- | --- | --- | --- |"]
-    rows = [d for d in report["devices"] if any((d.get("since_previous") or {}).get(k) for k in KINDS)]
-    for d in rows:
-        delta = d["since_previous"]
-        out.append("| %s | %s |" % (_md(d["name"]), " | ".join(_refs(delta[k]) or "-" for k in KINDS)))
+    rows = [(d["name"], of_device(report, d["name"])) for d in report["devices"]]
+    rows = [(name, delta) for name, delta in rows if delta and any(delta[k] for k in KINDS)]
+    for name, delta in rows:
+        out.append("| %s | %s |" % (_md(name), " | ".join(_refs(delta[k]) or "-" for k in KINDS)))
     return out if rows else out + ["| - | - | - | - | - |"]
 
 

@@ -46,7 +46,8 @@ def test_new_fixed_open_per_device_and_object_and_not_checked_when_the_area_did_
         "new-device": record(fnd.finding("FTM_PUSH_DISABLED")),
     }, "diagnose", True)
     changes.compare(after, before, "/x/report.json")
-    delta = dict((d["name"], d["since_previous"]) for d in after["devices"])
+    delta = after["since_previous"]["devices"]
+    assert sorted(delta) == ["a", "b", "new-device"] and all("since_previous" not in d for d in after["devices"])
     ids = dict((name, dict((k, [(f["id"], f.get("object")) for f in v]) for k, v in d.items())) for name, d in delta.items())
     assert ids["a"] == {"new": [("FORTITOKEN_NOT_ACTIVATED", "FTK3")], "open": [("FORTITOKEN_NOT_ACTIVATED", "FTK2")],
                         "fixed": [("FORTITOKEN_NOT_ACTIVATED", "FTK1"), ("FTM_PUSH_DISABLED", None)], "not_checked": []}
@@ -75,7 +76,7 @@ def test_the_default_previous_report_is_the_newest_beside_the_report_dir(tmp_pat
     # Named explicitly (a directory or its report.json), the older one is used.
     report = model.build({"a": record()}, "diagnose", True)
     changes.add_changes(report, str(tmp_path / "3-diagnose"), str(old))
-    assert report["devices"][0]["since_previous"]["fixed"][0]["id"] == "FTM_PUSH_DISABLED"
+    assert changes.of_device(report, "a")["fixed"][0]["id"] == "FTM_PUSH_DISABLED"
     # 'none' turns it off; nothing beside the directory: no comparison.
     report = model.build({"a": record()}, "diagnose", True)
     assert changes.add_changes(report, str(tmp_path / "3"), "none") is None and "since_previous" not in report
