@@ -18,6 +18,8 @@ LAYOUT = $(BIN)/python tools/layout.py
 .DEFAULT_GOAL := help
 ANSIBLE_TEST_ARGS := --venv --python 3.11 --color no
 
+include mk/report.mk
+
 help:
 	@echo 'The two commands of the README:'
 	@echo '  make demo     set everything up and run diagnose, remediate, diagnose against the embedded emulator fleet'
@@ -51,7 +53,7 @@ layout:
 
 # Everything CI runs: the pytest suites (unit, emulator, integration incl. the ansible-runner embedding test),
 # then the Ansible ecosystem's gates, two at a time (they are independent; each prints its output when done).
-test: setup
+test: setup browser-tests
 	$(MAKE) --no-print-directory pytest
 	$(MAKE) --no-print-directory -j2 --output-sync=target gates
 

@@ -13,6 +13,8 @@ cp -r rst/. temp-rst/
 cp findings.md temp-rst/guide/findings.md
 # So is the least-privilege table (tools/least_privilege.py).
 cp least-privilege.md temp-rst/guide/least-privilege.md
+# The report's screenshots (make report-screenshots), used by the report role's page.
+cp -r images temp-rst/guide/images
 
 # Module, role and environment variable pages of the collection.
 antsibull-docs \

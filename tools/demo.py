@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """`make demo`: start a 20-device `seeds` fleet of the emulator on loopback, run fortifleet.auth.diagnose,
-fortifleet.auth.remediate and fortifleet.auth.diagnose again, print the before/after summary and where the
-reports are, and stop the emulator."""
+fortifleet.auth.remediate and fortifleet.auth.diagnose again, print the before/after summary, what changed since
+the previous run (each report compares itself with the newest one beside it) and where the reports are, and stop
+the emulator."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -35,6 +37,10 @@ def run(inventory, name, playbook):
     with open(os.path.join(report_dir, "report.json")) as handle:
         report = json.load(handle)
     counts = ", ".join("%s %d" % (k, v) for k, v in report["summary"]["by_status"].items() if v)
+    since = report.get("since_previous")
+    if since:
+        counts += "; since %s: %s" % (since["run"]["name"], ", ".join(
+            "%s %d" % (k.replace("_", " "), v) for k, v in sorted(since["counts"].items()) if v))
     print("%-12s %-28s %5.1f s  exit %d  %s" % (name, playbook, elapsed, proc.returncode, counts))
     return report
 
@@ -47,6 +53,8 @@ def findings(report):
 
 def main():
     start = time.monotonic()
+    # A new emulator fleet each time (new token serials): the first run has nothing to compare with.
+    shutil.rmtree(REPORTS, ignore_errors=True)
     with running_emulator(devices=20, scenario="seeds", port="auto") as emu:
         print("emulator: 20 FortiGates (seeds mix) ready in %.1f s\n" % emu.start_seconds)
         before = run(emu.inventory, *STEPS[0])
@@ -60,10 +68,22 @@ def main():
         name = device["name"]
         row = (name, scenarios.get(name, ""), statuses_before.get(name), device["status"], "; ".join(left[name]) or "-")
         print("%-8s %-26s %-13s %-13s %s" % row)
+    since = after.get("since_previous")
+    if since:
+        counts = since["counts"]
+        print("\nSince the previous run (%s): %d new, %d fixed, %d still open, %d not checked"
+              % (since["run"]["name"], counts["new"], counts["fixed"], counts["open"], counts["not_checked"]))
+        for device in after["devices"]:
+            delta = since["devices"].get(device["name"]) or {}
+            for kind in ("new", "fixed"):
+                if delta.get(kind):
+                    print("  %-8s %-5s %s" % (device["name"], kind, ", ".join(f["id"] for f in delta[kind])))
     print("\nWhat a human must do:")
     for action in after["summary"]["human_actions"]:
         print("  - %s (%s): %s" % (action["id"], plural(len(action["devices"]), "device"), action["remediation"]))
     print("\nReports (JSON, Markdown, HTML, JUnit) in %s/{1-diagnose,2-remediate,3-diagnose}" % REPORTS)
+    print("Open %s in a browser: the fleet picture, filters, and what changed since the remediate run."
+          % os.path.join(REPORTS, "3-diagnose", "report.html"))
     print("demo finished in %.0f s (emulator stopped)" % (time.monotonic() - start))
 
 

@@ -24,7 +24,7 @@ DIST = os.path.join(ROOT, ".cache", "dist")
 # Nothing under these may ship (galaxy.yml build_ignore keeps them out).
 FORBIDDEN_PREFIXES = (
     ".venv", ".build/", ".cache/", ".git/", ".ci/", ".pytest_cache/", ".hypothesis/", "benchmarks/",
-    "tests/emulator/", "tests/integration/", "tools/", "fortifleet-report/", "docs/build/",
+    "tests/emulator/", "tests/integration/", "tests/browser/", "mk/", "tools/", "fortifleet-report/", "docs/build/",
     "docs/temp-rst/", "context/",
 )
 FORBIDDEN_FILES = {"Makefile", "pytest.ini", "execution-environment.yml", ".ansible-lint", ".gitignore",

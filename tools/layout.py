@@ -18,8 +18,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, ".build")
 SKIP = {".git", ".venv", ".venv-core216", ".build", ".cache", ".pytest_cache", ".hypothesis", "__pycache__",
         "fortifleet-report", "benchmarks", ".ci", "pytest.ini"}
-# Dev-only trees that are not part of the collection (galaxy.yml build_ignore too).
-SKIP_PATHS = {os.path.join("tests", "emulator"), os.path.join("tests", "integration"),
+# Dev-only trees that are not part of the collection (galaxy.yml build_ignore too). mk/ stays: the Makefile
+# includes it, and tests/unit/test_makefile.py runs make in the copy.
+SKIP_PATHS = {os.path.join("tests", "emulator"), os.path.join("tests", "integration"), os.path.join("tests", "browser"),
               "tools", os.path.join("docs", "build"), os.path.join("docs", "temp-rst")}
 
 

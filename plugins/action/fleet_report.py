@@ -38,7 +38,8 @@ class ActionModule(FortiFleetAction):
             def get(var, host_vars=host_vars):
                 return self._var(host_vars, var)
 
-            hosts[name] = device_input(name, get)
+            # A copy: the fleet task's record is shared with the inventory. The groups sort and filter the report.
+            hosts[name] = dict(device_input(name, get), groups=[g for g in get("group_names") or [] if g != "ungrouped"])
             secrets |= secret_values(get, secret_names)
         if os.environ.get(TOKEN_ENV):
             secrets.add(os.environ[TOKEN_ENV])

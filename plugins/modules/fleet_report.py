@@ -14,10 +14,20 @@ short_description: Write the fleet report (JSON, Markdown, HTML, JUnit) from wha
 version_added: 0.1.0
 description:
   - Builds one report from every device's preflight result, findings, changes and errors, and writes
-    C(report.json) (stable schema, see C(docs/report.schema.json)), C(report.md), C(report.html) (one self-contained
-    page with a sortable table) and C(junit.xml) (one test case per device and area, always; an area that did not
-    run is skipped with the reason, an area that failed is an error, unresolved critical findings are a failure)
-    into O(report_dir). C(report.json) gives the same outcome per device and area in C(areas).
+    C(report.json) (versioned schema, see C(docs/report.schema.json)), C(report.md), C(report.html) and
+    C(junit.xml) (one test case per device and area, always; an area that did not run is skipped with the
+    reason, an area that failed is an error, unresolved critical findings are a failure) into O(report_dir).
+    C(report.json) gives the same outcome per device and area in C(areas).
+  - C(report.html) is one self-contained page (no external asset, no network, works from C(file://), prints) with a
+    fleet picture (a bar of device statuses and an area-by-device matrix, grouped by inventory group or by status,
+    each cell linking to its device), filters by status, area, finding, severity, FortiOS version, inventory group
+    and run-to-run change plus a search on device names, all kept in the URL so a link can be shared, sortable
+    columns, and per device on demand its findings with what to do, its changes, its errors and its HA,
+    FortiManager and VDOM context when the run knew it.
+  - Run-to-run changes. The report is compared with the previous one (O(previous_report), by default the newest
+    C(report.json) beside O(report_dir)), per device and finding (id, object, VDOM) what is new, fixed, still open,
+    or not checked this time (gone, but its area did not run), in C(report.json) (C(since_previous)), C(report.md)
+    and C(report.html).
   - Normally used through the C(fortifleet.auth.report) role, once per run on the controller.
   - Device status is one of C(error), C(unreachable), C(auth_failed), C(needs_human), C(drift) (in check mode, would be
     changed), C(fixed) and C(ok).
@@ -26,14 +36,15 @@ author:
 options:
   hosts:
     description:
-      - Device name to a dict with C(preflight), C(findings), C(changes), C(errors), C(address) and C(ran).
+      - Device name to a dict with C(preflight), C(findings), C(changes), C(errors), C(address) and C(ran), and
+        optionally C(groups) (its inventory groups), C(topology) and C(handled_through).
       - Exactly one of O(hosts) and O(devices) is required.
     type: dict
   devices:
     description:
       - Inventory host names. The action plugin reads each device's record from the inventory (its
         C(fortifleet_result), or the C(fortifleet_preflight), C(fortifleet_findings), C(fortifleet_changes) and
-        C(fortifleet_errors) facts the roles recorded) and adds the values of every secret variable (access tokens,
+        C(fortifleet_errors) facts the roles recorded) and its inventory groups (C(group_names)), and adds the values of every secret variable (access tokens,
         admin passwords, licence codes, that is the variables of the collection's C(no_log) options) to O(redact).
       - Resolved by the action plugin (also with C(fortifleet_execution=module)); without it, give O(hosts).
     type: list
@@ -60,6 +71,15 @@ options:
   started:
     description: Start time of the run (ISO 8601).
     type: str
+  previous_report:
+    description:
+      - The previous run's C(report.json), or the directory that holds it, to compare this run with.
+      - Empty (the default) compares with the newest C(report.json) in the parent directory of O(report_dir), that is the
+        report directories of earlier runs beside this one, or O(report_dir) itself before it is overwritten.
+      - C(none) turns the comparison off. A previous report that cannot be read gives a warning and a report
+        without the comparison.
+    type: str
+    default: ""
   redact:
     description: Strings that must never appear in the report (tokens, passwords, licence codes); replaced by asterisks.
     type: list
@@ -119,6 +139,18 @@ rotation_refused:
   returned: always
   type: list
   elements: str
+since_previous:
+  description:
+    - The comparison with the previous report (its path and run, and how many findings are new, fixed, still open
+      and not checked), or null when there was none. The per-device lists are in C(report.json).
+  returned: always
+  type: dict
+  sample:
+    path: /srv/reports/2-remediate/report.json
+    run: {name: remediate, mode: apply, started: "2026-01-05T10:00:00Z", finished: "2026-01-05T10:02:10Z"}
+    counts: {new: 1, fixed: 11, open: 18, not_checked: 0}
+    devices_added: []
+    devices_gone: []
 files:
   description: Paths of the files written.
   returned: always

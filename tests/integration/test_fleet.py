@@ -32,14 +32,16 @@ def load(report_dir):
 class TableParser(HTMLParser):
     def __init__(self):
         HTMLParser.__init__(self)
-        self.rows, self.external, self.scripts, self.in_body_table = 0, [], 0, False
+        self.rows, self.external, self.scripts, self.in_body_table, self.table = 0, [], 0, False, None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         for key in ("src", "href"):
-            if attrs.get(key):
+            if attrs.get(key) and not attrs[key].startswith("#"):  # links inside the page are fine
                 self.external.append(attrs[key])
-        if tag == "tbody":
+        if tag == "table":
+            self.table = attrs.get("id")
+        if tag == "tbody" and self.table == "devices":
             self.in_body_table = True
         elif tag == "tr" and self.in_body_table:
             self.rows += 1
@@ -83,12 +85,12 @@ def test_diagnose_writes_four_valid_reports_and_never_writes_to_devices(seeds20,
     critical = set("%s.%s" % (d["name"], f["area"]) for d in report["devices"] for f in d["findings"]
                    if f["severity"] == "critical")
     assert critical <= set(failed)
-    # html: self-contained, one sortable table row per device
+    # html: self-contained (its data and its code inline), one sortable device-table row per device
     parser = TableParser()
     html = (tmp_path / "r" / "report.html").read_text()
     parser.feed(html)
-    assert parser.rows == 20 and parser.external == [] and parser.scripts == 1
-    assert "data-col" in html
+    assert parser.rows == 20 and parser.external == [] and parser.scripts == 2
+    assert 'data-sort="version"' in html and '<script id="report-data" type="application/json">' in html
     markdown = (tmp_path / "r" / "report.md").read_text()
     for section in ("## Devices by status", "## Findings by id", "## What a human must do", "## Devices"):
         assert section in markdown

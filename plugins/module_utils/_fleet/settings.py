@@ -359,6 +359,14 @@ ROLE_SETTINGS = dict(
                     "refused input or a failed access probe).",
                     "Defaults to C(preflight_fail_on_error), the preflight role's option of the same meaning.",
                 ]),
+            report_previous=dict(
+                type="str", default="", role_default="{{ fortifleet_report_previous | default('') }}",
+                description=[
+                    "The previous run's C(report.json) (or its directory) to compare with: the report says per "
+                    "device and finding what is new, fixed and still open.",
+                    "Empty (the default, or C(fortifleet_report_previous) unset): the newest C(report.json) in the "
+                    "parent directory of C(report_dir) (the report directories of earlier runs beside this one, "
+                    "or this one before it is overwritten). C(none): no comparison."]),
         ),
     ),
 )

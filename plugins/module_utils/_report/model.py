@@ -16,7 +16,8 @@ import time
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import areas
 from ansible_collections.fortifleet.auth.plugins.module_utils._report import topology as report_topology
 
-SCHEMA_VERSION = 1
+# 2: devices' inventory groups and the run-to-run changes (since_previous).
+SCHEMA_VERSION = 2
 AREAS = areas.IDS
 AUTH_FAILED = ("token_rejected", "trusthost_mismatch", "locked_out", "url_token_disabled")
 UNREACHABLE = ("unreachable", "timeout", "tls_untrusted")
@@ -155,9 +156,10 @@ def build(hosts, run_name, check_mode, started=None, secrets=(), usable=USABLE):
             "version": pre.get("version"), "serial": pre.get("serial"), "model": system.get("model"),
             "findings": findings, "changes": changes, "errors": errors,
             "areas": area_outcomes(data, access, findings, errors, usable),
+            "groups": sorted(set(data.get("groups") or [])),
         })
-        if data.get("handled_through"):
-            devices[-1]["handled_through"] = data["handled_through"]
+        # The HA/FortiManager/VDOM context, when the run knew it (optional keys of the record).
+        devices[-1].update((key, data[key]) for key in ("topology", "handled_through") if data.get(key) is not None)
     by_status = dict((s, 0) for s in STATUS_ORDER)
     by_id, human = {}, {}
     for device in devices:

@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, fortifleet.auth contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The fleet report's files: the model rendered as JSON, Markdown, HTML and JUnit XML.
+"""The fleet report's files: the model rendered as JSON, Markdown, HTML (html.py) and JUnit XML.
 
 Internal API of fortifleet.auth: may change in any release.
 """
@@ -16,12 +16,9 @@ import os
 import re
 from xml.sax.saxutils import escape as xml_escape
 
-try:
-    from html import escape as html_escape
-except ImportError:  # pragma: no cover
-    from cgi import escape as html_escape
-
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._report.changes import KINDS, of_device
+from ansible_collections.fortifleet.auth.plugins.module_utils._report.html import render_html
 from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import (
     AREAS, STATUS_ORDER, change_text, grouped_findings, plural)
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.files import atomic_write
@@ -53,6 +50,31 @@ def _md(text):
     return clean(str(text if text is not None else "").replace("\n", " ")).replace("|", "\\|")
 
 
+def _refs(items):
+    return ", ".join("`%s`%s" % (f["id"], " " + _md(f["object"]) if f.get("object") else "") for f in items)
+
+
+def _markdown_since_previous(report):
+    since = report.get("since_previous")
+    out = ["", "## Since the previous run", ""]
+    if not since:
+        return out + ["No previous report to compare with."]
+    counts = since["counts"]
+    out += ["Compared with **%s** (%s, finished %s): %d new, %d fixed, %d still open, %d not checked this time."
+            % (_md(since["run"].get("name")), _md(since["run"].get("mode")), _md(since["run"].get("finished")),
+               counts["new"], counts["fixed"], counts["open"], counts["not_checked"]), ""]
+    if since["devices_added"]:
+        out += ["New in this run: %s." % _md(", ".join(since["devices_added"])), ""]
+    if since["devices_gone"]:
+        out += ["Not in this run (were in the previous one): %s." % _md(", ".join(since["devices_gone"])), ""]
+    out += ["| Device | New | Fixed | Still open | Not checked |", "| --- | --- | --- | --- | --- |"]
+    rows = [(d["name"], of_device(report, d["name"])) for d in report["devices"]]
+    rows = [(name, delta) for name, delta in rows if delta and any(delta[k] for k in KINDS)]
+    for name, delta in rows:
+        out.append("| %s | %s |" % (_md(name), " | ".join(_refs(delta[k]) or "-" for k in KINDS)))
+    return out if rows else out + ["| - | - | - | - | - |"]
+
+
 def render_markdown(report):
     run, s = report["run"], report["summary"]
     out = ["# FortiGate authentication report: %s" % _md(run["name"]), "",
@@ -72,6 +94,7 @@ def render_markdown(report):
         out += ["### %s (%s, %s)" % (action["id"], action["severity"], plural(len(action["devices"]), "device")), "",
                 _md(action["remediation"]), "", "Devices: %s" % _md(", ".join(action["devices"])), ""]
     out += cluster_lines(report)
+    out += _markdown_since_previous(report)
     out += ["", "## Devices", "", "| Device | Status | Access | FortiOS | Findings | Changes | Errors |",
             "| --- | --- | --- | --- | --- | --- | --- |"]
     for d in report["devices"]:
@@ -100,59 +123,6 @@ def cluster_lines(report):
 
 def handled_text(device):
     return "handled through %s" % device["handled_through"] if device.get("handled_through") else ""
-
-
-_HTML_SCRIPT = """
-document.querySelectorAll('th[data-col]').forEach(function (th) {
-  th.addEventListener('click', function () {
-    var table = th.closest('table'), body = table.tBodies[0], col = +th.dataset.col;
-    var asc = th.dataset.dir !== 'asc'; th.dataset.dir = asc ? 'asc' : 'desc';
-    Array.from(body.rows).sort(function (a, b) {
-      var x = a.cells[col].textContent, y = b.cells[col].textContent;
-      return (asc ? 1 : -1) * x.localeCompare(y, undefined, {numeric: true});
-    }).forEach(function (row) { body.appendChild(row); });
-  });
-});
-"""
-
-_HTML_STYLE = """
-body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
-th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th[data-col]{cursor:pointer;
-background:#eef}td.s-error,td.s-unreachable,td.s-auth_failed{background:#fdd}td.s-needs_human{background:#ffe9c7}
-td.s-drift{background:#fff6cc}td.s-fixed{background:#dff5dd}td.s-ok{background:#eefaf0}
-"""
-
-
-def _e(value):
-    return html_escape(clean(value), quote=True)
-
-
-def _html_row(d):
-    cells = [_e(d["name"]), _e(d["access"]), _e(d["version"]),
-             "<br>".join(_e(text) for text in grouped_findings(d["findings"])) or "-",
-             "<br>".join(_e(change_text(c)) for c in d["changes"]) or _e(handled_text(d)) or "-",
-             "<br>".join(_e(x) for x in d["errors"]) or "-"]
-    status = "<td class=\"s-%s\">%s</td>" % (_e(d["status"]), _e(d["status"]))
-    return "<tr><td>%s</td>%s%s</tr>" % (cells[0], status, "".join("<td>%s</td>" % c for c in cells[1:]))
-
-
-def render_html(report):
-    e = _e
-    run, s = report["run"], report["summary"]
-    rows = [_html_row(d) for d in report["devices"]]
-    human = "".join("<li><b>%s</b> (%s) on %s: %s</li>" % (e(a["id"]), e(a["severity"]), e(", ".join(a["devices"])),
-                                                           e(a["remediation"])) for a in s["human_actions"])
-    counts = "".join("<li>%s: %d</li>" % (e(k), v) for k, v in s["by_status"].items() if v)
-    head = "".join("<th data-col=\"%d\">%s</th>" % (i, h) for i, h in enumerate(
-        ("Device", "Status", "Access", "FortiOS", "Findings", "Changes", "Errors")))
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>FortiGate authentication report"
-            "</title><style>%s</style></head><body><h1>FortiGate authentication report: %s</h1><p>Mode %s, %s,"
-            " %s to %s</p><h2>Devices by status</h2><ul>%s</ul>%s<h2>What a human must do</h2><ul>%s</ul>"
-            "<h2>Devices</h2><p>Click a column to sort.</p><table id=\"devices\"><thead><tr>%s</tr></thead><tbody>%s"
-            "</tbody></table><script>%s</script></body></html>\n" % (
-                _HTML_STYLE, e(run["name"]), e(run["mode"]), plural(run["devices"], "device"), e(run["started"]), e(run["finished"]),
-                counts, "".join("<p>Cluster %s</p>" % e(cluster_text(c)) for c in report.get("clusters") or []),
-                human or "<li>Nothing.</li>", head, "".join(rows), _HTML_SCRIPT))
 
 
 def render_junit(report):
