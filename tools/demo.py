@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make demo`: start a 20-device `seeds` fleet of the emulator on loopback, run fortifleet.auth.diagnose,
+"""`make demo`: start a 24-device `seeds` fleet of the emulator on loopback, run fortifleet.auth.diagnose,
 fortifleet.auth.remediate and fortifleet.auth.diagnose again, print the before/after summary, what changed since
 the previous run (each report compares itself with the newest one beside it) and where the reports are, and stop
 the emulator."""
@@ -55,8 +55,8 @@ def main():
     start = time.monotonic()
     # A new emulator fleet each time (new token serials): the first run has nothing to compare with.
     shutil.rmtree(REPORTS, ignore_errors=True)
-    with running_emulator(devices=20, scenario="seeds", port="auto") as emu:
-        print("emulator: 20 FortiGates (seeds mix) ready in %.1f s\n" % emu.start_seconds)
+    with running_emulator(devices=24, scenario="seeds", port="auto") as emu:
+        print("emulator: 24 FortiGates (seeds mix: every seed problem, an HA pair, a FortiManager-managed and a multi-VDOM unit) ready in %.1f s\n" % emu.start_seconds)
         before = run(emu.inventory, *STEPS[0])
         run(emu.inventory, *STEPS[1])
         after = run(emu.inventory, *STEPS[2])

@@ -17,7 +17,7 @@ from fortigate_emulator.testing import running_emulator
 from .harness import ansible_env
 
 PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-DEVICES = 21  # every seed scenario once, and two healthy devices
+DEVICES = 21  # every seed scenario once, and one healthy device
 RESULTS = {}
 # Scenarios where the device really refuses (HTTP 403 on areas the api-user may not read): an error is right there.
 REAL_REFUSALS = ("api-forbidden",)

@@ -29,7 +29,7 @@ TRIAL_CODE = "0000-0000-0000-0000-0000"  # troubleshooting.md B8: trial tokens i
 
 def seeds_scenarios(n: int) -> list:
     """Deterministic spread: about 30% healthy, the rest round-robin over the seed scenarios; a fleet too
-    small for both gets every seed scenario first (20 devices: all 18 seeds + 2 healthy)."""
+    small for both gets every seed scenario first (24 devices: all 20 seeds + 4 healthy, the last two of them an HA pair)."""
     healthy = round(0.3 * n)
     if n - healthy < len(SEED_SCENARIOS):
         healthy = max(0, n - len(SEED_SCENARIOS))
