@@ -152,7 +152,7 @@ docs: setup
 demo: setup
 	$(BIN)/python tools/demo.py
 
-bench: setup
+bench: setup $(VENDOR_VENV)/.installed-stamp
 	$(BIN)/python benchmarks/run.py
 
 clean:
