@@ -3,10 +3,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-# A second ansible-core for ansible-test sanity/units (the newest, 2.19, is in .venv).
-CORE216 := .venv-core216
-CORE216_BIN := $(CURDIR)/$(CORE216)/bin
-CORE216_STAMP := $(CORE216)/.installed-stamp
+# The support matrix (README "Install"): the oldest core lives in .venv (default python3) and runs everything;
+# every other core gets .venv-core<XY> from requirements-core<XY>.txt on its own Python (tools/find_python.sh).
+# make test: sanity and units on every core, the integration suite on the oldest and on the newest.
+OLDEST_CORE := 2.19
+NEWEST_CORE := 2.21
+CORES := 2.19 2.20 2.21
+CORE_PYTHON_2.19 := 3.11
+CORE_PYTHON_2.20 := 3.12
+CORE_PYTHON_2.21 := 3.13
+# The vendor's collection (fortinet.fortios 2.6.0 in ansible 14.5.0) for the fidelity test and the benchmark.
+VENDOR_VENV := .venv-vendor
+VENDOR_PYTHON := 3.13
+core_venv = $(if $(filter $(OLDEST_CORE),$(1)),$(VENV),.venv-core$(subst .,,$(1)))
+core_bin = $(CURDIR)/$(call core_venv,$(1))/bin
+core_stamp = $(call core_venv,$(1))/.installed-stamp
+# `make integration CORE=2.21`: the integration suite on another core of the matrix.
+CORE ?= $(OLDEST_CORE)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build
 export PYTHONPATH := $(CURDIR)/.build
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.cache/ansible-tmp
@@ -16,7 +29,7 @@ PATH := $(BIN):$(PATH)
 export PATH
 LAYOUT = $(BIN)/python tools/layout.py
 .DEFAULT_GOAL := help
-ANSIBLE_TEST_ARGS := --venv --python 3.11 --color no
+ANSIBLE_TEST_ARGS = --venv --python $(CORE_PYTHON_$(1)) --color no
 
 include mk/report.mk
 
@@ -25,39 +38,55 @@ help:
 	@echo '  make demo     set everything up and run diagnose, remediate, diagnose against the embedded emulator fleet'
 	@echo '  make test     set everything up and run the whole test suite and every gate (what CI runs)'
 	@echo 'Parts of make test:'
-	@echo '  make unit | integration | emulator-tests | pytest (the three suites) | gates'
+	@echo '  make unit | integration | emulator-tests | pytest (the three suites, oldest core) | gates'
+	@echo '  make integration CORE=2.21 (any core of the matrix: $(CORES)) | integration-newest'
 	@echo '  make lint | galaxy | docs-lint | changelog-lint | ee | docs | sanity | units'
+	@echo '  make sanity-2.20, units-2.21, ... (one core); make venvs (every matrix venv and the vendor venv)'
 	@echo 'Other:'
 	@echo '  make setup    the virtual environment (.venv) and the collection layout (.build)'
 	@echo '  make bench    the benchmarks (benchmarks/)'
 	@echo '  make clean    remove build and report output'
 
 .PHONY: help setup layout test pytest gates unit integration emulator-tests lint galaxy docs-lint changelog-lint ee \
-        sanity units sanity-2.19 sanity-2.16 units-2.19 units-2.16 docs demo bench clean
+        sanity units $(addprefix sanity-,$(CORES)) $(addprefix units-,$(CORES)) integration-newest venvs docs demo \
+        bench clean
 
 setup: $(STAMP) layout
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-gates.txt tests/emulator/pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-tests.txt requirements-gates.txt tests/emulator/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt -r requirements-gates.txt
 	touch $(STAMP)
 
-$(CORE216_STAMP): requirements-core216.txt
-	test -x $(CORE216_BIN)/python || $(PYTHON) -m venv $(CORE216)
-	$(CORE216_BIN)/python -m pip install -q --disable-pip-version-check -r requirements-core216.txt
-	touch $(CORE216_STAMP)
+# .venv-core220/.installed-stamp etc.: the venv from the core's Python and requirements-core<XY>.txt.
+.venv-core%/.installed-stamp: requirements-core%.txt requirements.txt requirements-tests.txt
+	@core=$$(echo $* | sed 's/^\(.\)/\1./'); py=$$(tools/find_python.sh $(CORE_PYTHON_$(shell echo $* | sed 's/^\(.\)/\1./'))) \
+	  && echo "== .venv-core$* (ansible-core $$core) from $$py" \
+	  && { test -x .venv-core$*/bin/python || $$py -m venv .venv-core$*; } \
+	  && .venv-core$*/bin/python -m pip install -q --disable-pip-version-check --upgrade pip \
+	  && .venv-core$*/bin/python -m pip install -q --disable-pip-version-check -r requirements-core$*.txt
+	touch $@
+
+$(VENDOR_VENV)/.installed-stamp: requirements-vendor.txt
+	@py=$$(tools/find_python.sh $(VENDOR_PYTHON)) && echo "== $(VENDOR_VENV) from $$py" \
+	  && { test -x $(VENDOR_VENV)/bin/python || $$py -m venv $(VENDOR_VENV); } \
+	  && $(VENDOR_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-vendor.txt
+	touch $@
+
+venvs: $(STAMP) $(foreach c,$(CORES),$(call core_stamp,$(c))) $(VENDOR_VENV)/.installed-stamp
 
 layout:
 	$(LAYOUT) link >/dev/null
 
-# Everything CI runs: the pytest suites (unit, emulator, integration incl. the ansible-runner embedding test),
-# then the Ansible ecosystem's gates, two at a time (they are independent; each prints its output when done).
-test: setup browser-tests
+# Everything CI runs: the pytest suites on the oldest core (unit, emulator incl. the vendor fidelity test,
+# integration incl. the ansible-runner embedding test), then, two at a time, the integration suite on the newest
+# core and the Ansible ecosystem's gates (sanity and units on every core); each prints its output when done.
+test: setup venvs browser-tests
 	$(MAKE) --no-print-directory pytest
-	$(MAKE) --no-print-directory -j2 --output-sync=target gates
+	$(MAKE) --no-print-directory -j2 --output-sync=target integration-newest gates
 
-pytest: setup
+pytest: setup $(VENDOR_VENV)/.installed-stamp
 	@echo "== $@ started $$(date +%T)"
 	$(BIN)/python tools/role_settings.py --check
 	$(BIN)/python -m pytest tests/unit tests/emulator/tests tests/integration
@@ -67,10 +96,15 @@ gates: lint galaxy docs-lint changelog-lint ee docs sanity units
 unit: setup
 	$(BIN)/python -m pytest tests/unit
 
-integration: setup
-	$(BIN)/python -m pytest tests/integration
+# The suite runs ansible-playbook from the venv of the Python that runs pytest (tests/integration/harness.py).
+integration: setup $(call core_stamp,$(CORE))
+	@echo "== $@ on ansible-core $(CORE) started $$(date +%T)"
+	$(call core_bin,$(CORE))/python -m pytest tests/integration -p no:cacheprovider
 
-emulator-tests: setup
+integration-newest: setup $(call core_stamp,$(NEWEST_CORE))
+	@$(MAKE) --no-print-directory integration CORE=$(NEWEST_CORE)
+
+emulator-tests: setup $(VENDOR_VENV)/.installed-stamp
 	$(BIN)/python -m pytest tests/emulator/tests
 
 # ansible-lint, production profile (.ansible-lint), over the roles and playbooks.
@@ -98,20 +132,16 @@ ee: setup
 
 # ansible-test downloads its pip bootstrap script from a host we cannot reach: give it ours.
 # It runs on a copy of the tree laid out as ansible_collections/fortifleet/auth, one per ansible-core.
-sanity: sanity-2.19 sanity-2.16
-units: units-2.19 units-2.16
+sanity: $(addprefix sanity-,$(CORES))
+units: $(addprefix units-,$(CORES))
 
-sanity-2.19 units-2.19: setup
+.SECONDEXPANSION:
+$(addprefix sanity-,$(CORES)) $(addprefix units-,$(CORES)): setup $$(call core_stamp,$$(lastword $$(subst -, ,$$@)))
 	@echo "== $@ started $$(date +%T)"
-	$(BIN)/python tools/bootstrap_pip.py --install-for-ansible-test
+	$(call core_bin,$(lastword $(subst -, ,$@)))/python tools/bootstrap_pip.py --install-for-ansible-test
 	cd "$$($(LAYOUT) copy $@)" && env -u PYTHONPATH -u ANSIBLE_COLLECTIONS_PATH \
-	  $(BIN)/ansible-test $(subst -2.19,,$@) $(ANSIBLE_TEST_ARGS)
-
-sanity-2.16 units-2.16: setup $(CORE216_STAMP)
-	@echo "== $@ started $$(date +%T)"
-	$(CORE216_BIN)/python tools/bootstrap_pip.py --install-for-ansible-test
-	cd "$$($(LAYOUT) copy $@)" && env -u PYTHONPATH -u ANSIBLE_COLLECTIONS_PATH \
-	  $(CORE216_BIN)/ansible-test $(subst -2.16,,$@) $(ANSIBLE_TEST_ARGS)
+	  $(call core_bin,$(lastword $(subst -, ,$@)))/ansible-test $(firstword $(subst -, ,$@)) \
+	  $(call ANSIBLE_TEST_ARGS,$(lastword $(subst -, ,$@)))
 
 # The docs site (docs/): collection docs from antsibull-docs plus the user guide, built by Sphinx into
 # docs/build/html. Offline except for the PyPI installs of `setup`.
@@ -124,7 +154,7 @@ docs: setup
 demo: setup
 	$(BIN)/python tools/demo.py
 
-bench: setup
+bench: setup $(VENDOR_VENV)/.installed-stamp
 	$(BIN)/python benchmarks/run.py
 
 clean:

@@ -9,6 +9,7 @@ For one fleet size, in one emulator (`seeds` mix), with the same forks everywher
 Requests per device and per scenario come from the emulator's audit of each run.
 """
 import collections
+import glob
 import json
 import os
 import re
@@ -36,12 +37,23 @@ CALLBACKS = os.path.join(HERE, "callback_plugins")
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
+# The vendor baseline: fortinet.fortios 2.6.0 from ansible 14.5.0 on ansible-core 2.21 / Python 3.13, in its own venv
+# (requirements-vendor.txt, made by `make venvs`; `make bench` makes it).
+VENDOR_VENV = os.path.join(ROOT, ".venv-vendor")
+VENDOR_BIN = os.path.join(VENDOR_VENV, "bin")
+
+
 def vendor_collections_path():
-    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "emulator", "vendor_collections.py")],
-                          capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0:
-        return None, (proc.stderr or proc.stdout).strip()[-400:]
-    return proc.stdout.strip().splitlines()[-1], None
+    found = sorted(glob.glob(os.path.join(VENDOR_VENV, "lib", "python*", "site-packages", "ansible_collections",
+                                          "fortinet", "fortios", "MANIFEST.json")))
+    if not found:
+        return None, "%s has no fortinet.fortios (run `make venvs`)" % VENDOR_VENV
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(found[-1])))), None
+
+
+def vendor_collection_version(vendor_path):
+    with open(os.path.join(vendor_path, "ansible_collections", "fortinet", "fortios", "MANIFEST.json")) as handle:
+        return json.load(handle)["collection_info"]["version"]
 
 
 def recap(output):
@@ -89,7 +101,7 @@ def vendor_inventory(emu, path):
         "ansible_httpapi_use_ssl": True,
         "ansible_httpapi_validate_certs": True,
         "ansible_httpapi_ca_path": all_vars["fortigate_ca_path"],
-        "ansible_python_interpreter": sys.executable,
+        "ansible_python_interpreter": os.path.join(VENDOR_BIN, "python"),
     }, "children": {"fortigates": {"hosts": out}}}}
     with open(path, "w") as handle:
         json.dump(inv, handle)
@@ -112,9 +124,9 @@ def run_vendor(emu, vendor_path, forks, work, tag, remediate):
         "ANSIBLE_HOST_KEY_CHECKING": "false",
         "ANSIBLE_RETRY_FILES_ENABLED": "false",
         "ANSIBLE_NOCOLOR": "1",
-        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+        "PATH": VENDOR_BIN + os.pathsep + os.environ.get("PATH", ""),
     })
-    cmd = [PLAYBOOK_BIN, "-i", inventory, "-f", str(forks), VENDOR_PLAYBOOK,
+    cmd = [os.path.join(VENDOR_BIN, "ansible-playbook"), "-i", inventory, "-f", str(forks), VENDOR_PLAYBOOK,
            "-e", "bench_remediate=%s" % ("true" if remediate else "false")]
     start = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=work)
@@ -239,7 +251,8 @@ def bench_fleet(size, forks, vendor_path, log, profile=None, keep=False, vendor=
     result["ours"]["remediate"]["top_tasks"] = top_tasks(rem["tasks"])
     result["floor"] = dict(fl, seconds_per_device=round(fl["seconds"] / size, 4))
     if vdiag:
-        result["vendor"] = {"diagnose": summary(vdiag, audits["vendor_diagnose"]),
+        result["vendor"] = {"collection": "fortinet.fortios %s" % vendor_collection_version(vendor_path),
+                            "diagnose": summary(vdiag, audits["vendor_diagnose"]),
                             "remediate": summary(vrem, audits["vendor_remediate"])}
     result["second_run_writes"] = result["ours"]["remediate_again"]["writes"]
     result["requests_by_scenario"] = by_scenario(audits, scenarios)

@@ -114,6 +114,9 @@ def print_fleet(res):
            fmt(r.get("ours_over_vendor_remediate"), "%.2f"), fmt(r.get("vendor_over_ours_diagnose"), "%.2f"),
            fmt(r.get("vendor_over_ours_remediate"), "%.2f")))
     if vendor:
+        log("  ours/vendor ratio at %d devices against %s: diagnose %s, remediate %s"
+            % (size, vendor.get("collection", "fortinet.fortios"), fmt(r.get("ours_over_vendor_diagnose"), "%.3f"),
+               fmt(r.get("ours_over_vendor_remediate"), "%.3f")))
         log("  vendor: %d/%d hosts failed somewhere (ignored errors excluded): %s"
             % (len(vendor["remediate"]["failed_hosts"]), size, ", ".join(vendor["remediate"]["failed_hosts"][:12])))
     log("  HTTP requests per device (min/median/max; writes in brackets):")
@@ -185,7 +188,9 @@ def main():
     if not args.no_vendor:
         vendor_path, error = fleet.vendor_collections_path()
         if not vendor_path:
-            log("vendor baseline skipped: could not fetch fortinet.fortios (%s)" % error)
+            log("vendor baseline skipped: no fortinet.fortios (%s)" % error)
+        else:
+            log("vendor baseline: fortinet.fortios %s (%s)" % (fleet.vendor_collection_version(vendor_path), vendor_path))
     for size in sizes:
         log("fleet benchmark: %d devices, forks %d" % (size, args.fleet_forks))
         res = fleet.bench_fleet(size, args.fleet_forks, vendor_path, log, profile=args.profile, keep=args.keep,

@@ -16,7 +16,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, ".build")
-SKIP = {".git", ".venv", ".venv-core216", ".build", ".cache", ".pytest_cache", ".hypothesis", "__pycache__",
+SKIP = {".git", ".venv", ".venv-core220", ".venv-core221", ".venv-vendor", ".build", ".cache", ".pytest_cache", ".hypothesis", "__pycache__",
         "fortifleet-report", "benchmarks", ".ci", "pytest.ini"}
 # Dev-only trees that are not part of the collection (galaxy.yml build_ignore too). mk/ stays: the Makefile
 # includes it, and tests/unit/test_makefile.py runs make in the copy.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fetch the vendor's ``fortinet.fortios`` collection for the emulator fidelity test.
+"""Fetch an old release of the vendor's ``fortinet.fortios`` collection for one emulator fidelity check.
 
 Test-only tool: the collection is never a dependency of ``fortifleet.auth``.
 
@@ -10,8 +10,10 @@ installed), extracts only the collections listed in ``COLLECTIONS`` into
 ``<cache>/collections/ansible_collections/...`` and prints the collections
 directory, which is what ``ANSIBLE_COLLECTIONS_PATH`` should point at.
 
-Pinned: ansible 12.3.0 = fortinet.fortios 2.4.2, ansible.netcommon 8.2.0,
-ansible.utils 6.0.0, all built for ansible-core 2.19.
+Pinned: ansible 10.7.0 = fortinet.fortios 2.3.8, the last release that puts the token in the URL
+(?access_token=, fortios-api.md §7), which FortiOS 7.4.5+ refuses by default; run by .venv's ansible-core.
+The current collection (fortinet.fortios 2.6.0, ansible 14.5.0) is not fetched here: the fidelity test and
+the benchmark baseline run it from its own venv (.venv-vendor, requirements-vendor.txt).
 
 Exit codes: 0 ok (path printed on stdout); 3 the wheel could not be downloaded
 (PyPI unreachable; the reason is on stderr); 1 anything else.
@@ -28,10 +30,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-ANSIBLE_VERSION = "12.3.0"
-# An older release for one check only: fortinet.fortios 2.3.8 still puts the token in the URL
-# (?access_token=, fortios-api.md §7), which FortiOS 7.4.5+ refuses by default.
-LEGACY_ANSIBLE_VERSION = "10.7.0"
+ANSIBLE_VERSION = "10.7.0"
 COLLECTIONS = ("fortinet/fortios", "ansible/netcommon", "ansible/utils")
 EXIT_DOWNLOAD_FAILED = 3
 
@@ -132,12 +131,12 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
                     help="cache directory (default: <repo>/.cache/vendor)")
     ap.add_argument("--legacy", action="store_true",
-                    help=f"fetch ansible=={LEGACY_ANSIBLE_VERSION} instead (fortinet.fortios 2.3.8, URL tokens)")
+                    help=f"accepted for compatibility: ansible=={ANSIBLE_VERSION} is the only release fetched")
     ap.add_argument("--versions", action="store_true",
                     help="also print the collection versions on stderr")
     args = ap.parse_args(argv)
     try:
-        path = ensure(args.cache.resolve(), LEGACY_ANSIBLE_VERSION if args.legacy else ANSIBLE_VERSION)
+        path = ensure(args.cache.resolve(), ANSIBLE_VERSION)
     except DownloadError as exc:
         print(f"vendor_collections: {exc}", file=sys.stderr)
         return EXIT_DOWNLOAD_FAILED

@@ -11,6 +11,11 @@ import pytest
 from fortigate_emulator import testing as emulator_testing
 from fortigate_emulator.testing import running_emulator
 
+def pytest_report_header(config):
+    from .harness import BIN, ansible_core_version
+    return "ansible under test: %s (%s)" % (ansible_core_version(), BIN)
+
+
 # Every emulator started in this session (module fleets and the ones a test starts itself).
 _EMULATORS = weakref.WeakSet()
 # Devices that received a second 401, found when an emulator stopped during the test.

@@ -8,7 +8,15 @@ import textwrap
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The ansible-core under test is the one installed beside the Python that runs pytest (every test takes
+# ansible-playbook from this directory): `make integration CORE=2.21` runs the suite from .venv-core221.
 BIN = os.path.dirname(sys.executable)
+
+
+def ansible_core_version():
+    out = subprocess.run([os.path.join(BIN, "ansible-playbook"), "--version"], capture_output=True, text=True)
+    first = (out.stdout or out.stderr).splitlines()[:1]
+    return first[0] if first else "ansible-playbook not found in %s" % BIN
 
 
 class PlaybookRun(object):

@@ -587,6 +587,15 @@ class FortiOSClient(object):
     def _tls_error(self, exc, ctx):
         text = _root_cause(exc)
         low = text.lower()
+        if any(mark in low for mark in _STRICT_X509_MARKS):
+            return err.TLSError(
+                detail="TLS verification failed: the certificate chain does not meet strict X.509 verification, "
+                       "which Python 3.13 and later apply by default (%s)" % text,
+                hint="A CA certificate in the chain lacks extensions a CA must carry (critical basicConstraints "
+                     "CA:TRUE, keyUsage keyCertSign; a certificate it issued, an authority key identifier). Give "
+                     "the device a properly issued certificate (config system global, set admin-server-cert) and "
+                     "'ca_path' with the CA that signed it. Python 3.12 does not check this, but keep "
+                     "'validate_certs' on either way.", **_kw(ctx))
         if "hostname" in low or "doesn't match" in low or "ip address mismatch" in low:
             why = "its name or address does not match the certificate"
         elif "expired" in low:
@@ -607,6 +616,13 @@ class FortiOSClient(object):
                  "idempotent: check the device state before running it again.",
             status=exc.status, **_kw(ctx))
 
+
+# OpenSSL's verify messages under X509_V_FLAG_X509_STRICT (ssl.VERIFY_X509_STRICT), which Python 3.13's
+# create_default_context and urllib3 2.x on Python 3.13 set: checks a laxer verification does not make.
+_STRICT_X509_MARKS = ("ca cert does not include key usage", "basic constraints of ca cert not marked critical",
+                      "path length given without key usage keycertsign", "missing authority key identifier",
+                      "missing subject key identifier", "key usage keycertsign invalid for non-ca cert",
+                      "authority key identifier marked critical", "subject key identifier marked critical")
 
 _UNREACHABLE_HINT = ("Check the address and port, that HTTPS administrative access is allowed on that "
                      "interface, and any firewall or NAT between the controller and the device.")

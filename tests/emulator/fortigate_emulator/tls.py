@@ -1,4 +1,12 @@
-"""CA + per-device certificates (EC P-256) and SSL contexts, incl. TLS fault modes."""
+"""CA + per-device certificates (EC P-256) and SSL contexts, incl. TLS fault modes.
+
+Every certificate passes strict X.509 verification (OpenSSL's X509_STRICT, the default of Python 3.13's
+ssl.create_default_context and of urllib3 2.x on Python 3.13): the CA has critical basicConstraints, keyUsage
+and a subject key identifier, each device certificate an authority key identifier. The one exception is the
+`strict-ca` mode: its device certificate comes from a second CA without keyUsage, trusted like the first (it is
+in ca.pem too). Python 3.12 and older accept that chain; Python 3.13 refuses it with "CA cert does not include
+key usage extension".
+"""
 
 from __future__ import annotations
 
@@ -12,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-TLS_MODES = ("ok", "wrong-host", "expired", "unknown-ca")
+TLS_MODES = ("ok", "wrong-host", "expired", "unknown-ca", "strict-ca")
 
 
 def _name(cn):
@@ -26,20 +34,21 @@ def _pem_key(key):
 
 
 class CA:
-    def __init__(self, cn):
+    def __init__(self, cn, key_usage=True):
         self.key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.timezone.utc)
         self.name = _name(cn)
-        self.cert = (x509.CertificateBuilder().subject_name(self.name).issuer_name(self.name)
-                     .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
-                     .not_valid_before(now - dt.timedelta(days=2)).not_valid_after(now + dt.timedelta(days=3650))
-                     .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-                     .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                                  content_commitment=False, key_encipherment=False,
-                                                  data_encipherment=False, key_agreement=False,
-                                                  encipher_only=False, decipher_only=False), critical=True)
-                     .add_extension(x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False)
-                     .sign(self.key, hashes.SHA256()))
+        builder = (x509.CertificateBuilder().subject_name(self.name).issuer_name(self.name)
+                   .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - dt.timedelta(days=2)).not_valid_after(now + dt.timedelta(days=3650))
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=0 if key_usage else None), critical=True)
+                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False))
+        if key_usage:  # strict verification refuses a CA without it
+            builder = builder.add_extension(
+                x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+                              key_encipherment=False, data_encipherment=False, key_agreement=False,
+                              encipher_only=False, decipher_only=False), critical=True)
+        self.cert = builder.sign(self.key, hashes.SHA256())
 
     def pem(self):
         return self.cert.public_bytes(serialization.Encoding.PEM)
@@ -62,9 +71,10 @@ class TLSManager:
         self.dir = os.path.join(state_dir, "tls")
         os.makedirs(self.dir, exist_ok=True)
         self.ca = CA("FortiFleet Emulator CA")
+        self.legacy_ca = CA("FortiFleet Emulator Legacy CA", key_usage=False)  # strict-ca mode
         self.ca_path = os.path.join(state_dir, "ca.pem")
         with open(self.ca_path, "wb") as fh:
-            fh.write(self.ca.pem())
+            fh.write(self.ca.pem() + self.legacy_ca.pem())
         self._rogue = None
         self._cache = {}
 
@@ -91,6 +101,10 @@ class TLSManager:
             nb, na = now - dt.timedelta(days=400), now - dt.timedelta(days=1)
         elif mode == "unknown-ca":
             issuer = self.rogue
+        elif mode == "strict-ca":
+            # ASSUMED: a device may present a chain whose CA lacks keyUsage (as a CA made by `openssl req -x509`
+            # without extensions does); docs/reference/ does not say what FortiGate's own certificates carry.
+            issuer = self.legacy_ca
         cert = issuer.issue(hostname, ips, dns, nb, na, key)
         path = os.path.join(self.dir, f"{name}-{mode}.pem")
         with open(path, "wb") as fh:

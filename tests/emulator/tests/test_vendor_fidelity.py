@@ -10,9 +10,13 @@ Where the collection and the emulator disagree, the facts decide (docs/reference
 the emulator is fixed when it is wrong; when the collection does something FortiOS would refuse,
 the emulator keeps refusing and the test asserts the disagreement, citing the fact.
 
-The collection comes from the `ansible` wheel on PyPI (tests/emulator/vendor_collections.py); it
-is test-only and never a dependency of fortifleet.auth. The test is skipped only when PyPI cannot
-be reached and nothing is cached.
+The collection under test is fortinet.fortios 2.6.0 from `ansible` 14.5.0, run by ansible-core 2.21 on
+Python 3.13 in its own venv (.venv-vendor, requirements-vendor.txt, made by `make venvs`/`make test`); it
+is test-only and never a dependency of fortifleet.auth. The playbook runs on every version profile of the
+emulator (versions.PROFILES) that the collection supports: the four profiles in ROLES play their scenario
+and do the writes, every other profile the reads. The legacy check (fortinet.fortios 2.3.8, URL tokens)
+still fetches its collection from the `ansible` 10.7.0 wheel (tests/emulator/vendor_collections.py) and
+runs on .venv's ansible-core.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 import pytest
 
 from fortigate_emulator.testing import running_emulator
+from fortigate_emulator.versions import PROFILE_ORDER, rule, vt
 
 HERE = Path(__file__).resolve().parent
 EMULATOR_DIR = HERE.parent
@@ -35,22 +40,30 @@ VENDOR_SCRIPT = EMULATOR_DIR / "vendor_collections.py"
 PLAYBOOK = HERE / "vendor_fidelity" / "playbook.yml"
 CALLBACKS = HERE / "vendor_fidelity" / "callback_plugins"
 
-# role of each profile in the playbook (see the comments in playbook.yml)
-ROLES = {
+VENDOR_VENV = REPO_ROOT / ".venv-vendor"
+VENDOR_COLLECTION_VERSION = "2.6.0"
+# The collection's own schema starts every module it has here at v6.0.0 (e.g. fortios_system_ftm_push
+# "v_range": [["v6.0.0", ""]]); test_vendor_supports_every_profile reads it back.
+VENDOR_MIN_FORTIOS = "6.0.0"
+# role of each profile in the playbook (see the comments in playbook.yml); every other profile reads only
+SCENARIO_ROLES = {
     "7.0.7": ("rw", "token-not-activated"),   # name-keyed fctems, ems_name monitor parameter
     "7.4.4": ("rw", "ems-cert-untrusted"),    # ems-id fctems; verify-cert fixes the EMS
     "7.4.8": ("global", "healthy"),           # 7.4.5+: URL tokens refused; global scope
     "7.6.5": ("apiuser", "healthy"),          # X-Admin-Passwd required for api-user writes
 }
+ROLES = {v: SCENARIO_ROLES.get(v, ("read", "healthy")) for v in PROFILE_ORDER if vt(v) >= vt(VENDOR_MIN_FORTIOS)}
+# Tasks that fail by design, each a fact-backed disagreement asserted in its own test below.
+DISAGREEMENTS = {("7.0.7", "F02"), ("7.0.7", "F32"), ("7.0.7", "F33"), ("7.6.5", "F40"), ("7.6.5", "F42")}
 LEGACY_PLAYBOOK = HERE / "vendor_fidelity" / "legacy_url_token.yml"
 PLAYBOOK_TIMEOUT = 240
 
 
-def _ansible_bin(name: str) -> Path:
-    for d in (REPO_ROOT / ".venv" / "bin", Path(sys.executable).parent):
+def _ansible_bin(name: str, venv: Path = REPO_ROOT / ".venv") -> Path:
+    for d in (venv / "bin", Path(sys.executable).parent):
         if (d / name).exists():
             return d / name
-    pytest.skip(f"{name} not found in {REPO_ROOT / '.venv' / 'bin'} (run `make setup`)")
+    pytest.skip(f"{name} not found in {venv / 'bin'} (run `make setup`)")
 
 
 def _fetch(*args) -> Path:
@@ -67,7 +80,13 @@ def _fetch(*args) -> Path:
 
 @pytest.fixture(scope="session")
 def vendor_collections() -> Path:
-    return _fetch()
+    """The vendor venv's site-packages: ansible 14.5.0 installs its collections there (ansible_collections/)."""
+    found = sorted(VENDOR_VENV.glob("lib/python*/site-packages/ansible_collections/fortinet/fortios/MANIFEST.json"))
+    if not found:
+        pytest.skip(f"{VENDOR_VENV} has no fortinet.fortios (run `make venvs`)")
+    manifest = json.loads(found[-1].read_text())["collection_info"]
+    assert manifest["version"] == VENDOR_COLLECTION_VERSION, manifest["version"]
+    return found[-1].parents[3]
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +94,8 @@ def legacy_collections() -> Path:
     return _fetch("--legacy")
 
 
-def _playbook(collections: Path, work: Path, inventory: Path, playbook: Path, record: Path):
+def _playbook(collections: Path, work: Path, inventory: Path, playbook: Path, record: Path,
+              venv: Path = REPO_ROOT / ".venv"):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": str(collections),  # the vendor's, nothing of ours
@@ -92,14 +112,14 @@ def _playbook(collections: Path, work: Path, inventory: Path, playbook: Path, re
         "FIDELITY_RECORD": str(record),
     })
     env.pop("PYTHONPATH", None)  # Makefile points it at .build (our collection): keep it out
-    proc = subprocess.run([str(_ansible_bin("ansible-playbook")), "-i", str(inventory), str(playbook)],
+    proc = subprocess.run([str(_ansible_bin("ansible-playbook", venv)), "-i", str(inventory), str(playbook)],
                           cwd=str(work), env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT)
     (work / f"{playbook.stem}.log").write_text(proc.stdout + proc.stderr)
     records = [json.loads(x) for x in record.read_text().splitlines()] if record.exists() else []
     return proc, records
 
 
-def _inventory(emu, names: dict) -> dict:
+def _inventory(emu, names: dict, python: str = sys.executable) -> dict:
     hosts = {}
     for version, name in names.items():
         dev = emu.device(name)
@@ -125,7 +145,7 @@ def _inventory(emu, names: dict) -> dict:
         "ansible_httpapi_use_ssl": True,
         "ansible_httpapi_validate_certs": True,
         "ansible_httpapi_ca_path": emu.ca_path,
-        "ansible_python_interpreter": sys.executable,
+        "ansible_python_interpreter": python,
     }, "hosts": hosts}}
 
 
@@ -174,7 +194,7 @@ class Run:
 @pytest.fixture(scope="module")
 def run(vendor_collections, tmp_path_factory):
     work = tmp_path_factory.mktemp("vendor-fidelity")
-    with running_emulator(devices=9, scenario="healthy", profile="mixed", port="auto", seed=2024,
+    with running_emulator(devices=len(PROFILE_ORDER), scenario="healthy", profile="mixed", port="auto", seed=2024,
                           state_dir=str(work / "emu")) as emu:
         names = {}
         for d in emu.devices():
@@ -184,11 +204,11 @@ def run(vendor_collections, tmp_path_factory):
         for version, name in names.items():
             emu.set_scenario(ROLES[version][1], name)
         inv = work / "inventory.json"
-        inv.write_text(json.dumps(_inventory(emu, names), indent=1))
+        inv.write_text(json.dumps(_inventory(emu, names, str(VENDOR_VENV / "bin" / "python")), indent=1))
         inv.chmod(0o600)
         since = emu.health()["seq"]
         t0 = time.monotonic()
-        proc, records = _playbook(vendor_collections, work, inv, PLAYBOOK, work / "record.jsonl")
+        proc, records = _playbook(vendor_collections, work, inv, PLAYBOOK, work / "record.jsonl", VENDOR_VENV)
         seconds = time.monotonic() - t0
         assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:] + "\n" + emu.log_tail()
         result = Run(emu, names, records, proc, seconds, since)
@@ -200,20 +220,28 @@ def run(vendor_collections, tmp_path_factory):
 
 def test_playbook_ran_clean(run):
     """No host failed outside the disagreements asserted below; nothing unreachable."""
-    expected_failures = {
-        ("7.0.7", "F02"), ("7.0.7", "F32"), ("7.0.7", "F33"),
-        ("7.6.5", "F40"), ("7.6.5", "F42"),
-    }
+    expected_failures = DISAGREEMENTS
     host_version = {n: v for v, n in run.names.items()}
     failed = {(host_version[r["host"]], r["task"].split(" ", 1)[0])
               for r in run.records if r["outcome"] in ("failed", "unreachable")}
     assert failed == expected_failures
     assert "PLAY RECAP" in run.proc.stdout
-    print(f"\nvendor fidelity playbook: {run.seconds:.1f} s, {len(run.records)} task results")
+
+
+def test_report_task_count_and_disagreements(run, capsys):
+    """What `make test` shows: the collection, the profiles, the task results and the fact-backed disagreements."""
+    host_version = {n: v for v, n in run.names.items()}
+    failed = sorted((host_version[r["host"]], r["task"]) for r in run.records if r["outcome"] == "failed")
+    assert {(v, t.split(" ", 1)[0]) for v, t in failed} == DISAGREEMENTS
+    assert sorted({host_version[r["host"]] for r in run.records}, key=vt) == sorted(ROLES, key=vt)
+    with capsys.disabled():
+        print(f"\nvendor fidelity: fortinet.fortios {VENDOR_COLLECTION_VERSION} on {len(ROLES)} profiles "
+              f"({', '.join(sorted(ROLES, key=vt))}): {len(run.records)} task results in {run.seconds:.1f} s, "
+              f"{len(failed)} disagreements, each asserted: " + "; ".join(f"{v} {t}" for v, t in failed))
 
 
 def test_token_auth_is_bearer_only_and_never_locks_out(run):
-    # fortios-api.md §7: collection 2.4.2 sends the token only as `Authorization: Bearer`; 7.4.5+ refuses
+    # fortios-api.md §7: collection 2.4.2 (and 2.6.0) sends the token only as `Authorization: Bearer`; 7.4.5+ refuses
     # ?access_token= (COMM 357228). The audit shows the header was used on every version, 7.4.8 too.
     for version in ROLES:
         calls = run.api_calls(version)
@@ -270,11 +298,11 @@ def test_monitor_facts(run):
                 "/api/v2/monitor/endpoint-control/ems/cert-status"} <= {a["path"] for a in gets}
 
 
-def test_no_warnings_except_on_707(run):
+def test_no_warnings_except_on_name_keyed_fctems(run):
     for rec in run.records:
         version = {n: v for v, n in run.names.items()}[rec["host"]]
         warnings = rec["result"].get("warnings") or []
-        if version != "7.0.7":
+        if rule(version, "fctems_ems_id_key"):
             assert not warnings, rec
         else:  # the ems_name parameter / name-keyed fctems (fortios-api.md §3/§5), asserted elsewhere
             assert all("endpoint-control_ems" in w or "version mismatch" in w for w in warnings), warnings
@@ -287,13 +315,17 @@ def test_global_scope(run):
     assert put["changed"] is True
     calls = [(a["method"], a["query"], a["status"]) for a in run.api_calls("7.4.8")
              if a["path"] == "/api/v2/cmdb/system/ftm-push"]
-    assert calls == [("GET", "global=1", 200), ("PUT", "global=1", 200)]
+    # Collection 2.6.0 addresses the global scope as ?scope=global (its module_utils/fortios/fortios.py) where 2.4.2
+    # sent ?global=1 (fortios-api.md §1). The reference pages know `scope` (vdom | global) only as a monitor
+    # parameter (fortios-api.md §5); what FortiOS makes of it on a cmdb path is not established. The emulator
+    # ignores it and answers for the root VDOM, which on this no-vdom device holds the one ftm-push: kept as is.
+    assert calls == [("GET", "scope=global", 200), ("PUT", "scope=global", 200)]
     assert run.state["7.4.8"]["config"]["system/ftm-push"]["server-port"] == 4435
 
 
 def test_ems_parameter_name_by_version(run):
     # fortios-api.md §5: the EMS monitor parameter is ems_name on releases keyed by name (<= 7.0.7) and
-    # ems_id from the 7.0.8/7.2.1 key change. Collection 2.4.2's schema only knows ems_id.
+    # ems_id from the 7.0.8/7.2.1 key change. The collection's schema (2.4.2, 2.6.0) only knows ems_id.
     ok = run.ok("7.4.4", "F02")
     assert ok["meta"]["http_status"] == 200 and ok["meta"]["results"]["ems_id"] == 1
     # 7.0.7 does not know ems_id: the required ems_name is missing -> 424 (fortios-api.md §6: missing
@@ -370,7 +402,7 @@ def test_fctems_ems_id_version(run):
 
 def test_fctems_name_keyed_version_disagreement(run):
     # fortios-api.md §3: on <= 7.0.7 fctems is keyed by `name`; `ems-id` exists only from 7.0.8/7.2.1.
-    # Collection 2.4.2 always keys the module by ems_id: GET .../fctems/1 finds nothing (404), so it
+    # Collection 2.6.0 (as 2.4.2) always keys the module by ems_id: GET .../fctems/1 finds nothing (404), so it
     # POSTs {"ems-id": 1, ...}, which FortiOS 7.0.7 refuses (unknown field). Emulator kept as is.
     bad = run.failed("7.0.7", "F32")
     assert bad["meta"]["http_status"] == 500 and bad["meta"]["error"] == -651
@@ -419,8 +451,10 @@ def test_api_user_create_generate_key_use_delete(run):
 
 
 def test_api_user_on_765_needs_admin_password(run):
-    # fortios-api.md §4 / ISS #409: from 7.6.5 api-user writes and generate-key need X-Admin-Passwd; the
-    # collection added it in 2.5.0/2.5.1, so 2.4.2 gets -8102 "admin's password required.".
+    # fortios-api.md §4 / ISS #409: from 7.6.5 api-user writes and generate-key need X-Admin-Passwd. Collection
+    # 2.6.0's httpapi plugin can send it, but only for modules built with admin_passwd_header=True and only from a
+    # login password; fortios_system_api_user and fortios_monitor are not, and token auth has no password: -8102
+    # "admin's password required.", as with 2.4.2.
     made = run.failed("7.6.5", "F40")
     assert made["meta"]["error"] == -8102 and made["meta"]["cli_error"] == ["admin's password required."]
     gen = run.failed("7.6.5", "F42")

@@ -180,6 +180,22 @@ def test_tls_errors_are_classified(text, why):
     assert len(session.calls) == 1
 
 
+@pytest.mark.parametrize("message", ["CA cert does not include key usage extension",
+                                     "Basic Constraints of CA cert not marked critical",
+                                     "Missing Authority Key Identifier"])
+def test_strict_x509_refusal_names_the_cause(message):
+    # Python 3.13 verifies strictly: the hint must name that cause, not "not signed by a CA the controller trusts"
+    text = "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: %s (_ssl.c:1028)" % message
+    client, session = make([rexc.SSLError(text)])
+    with pytest.raises(err.TLSError) as info:
+        client.get("system/status", api="monitor")
+    assert info.value.kind == "tls_untrusted"
+    assert "strict X.509 verification" in str(info.value) and "Python 3.13" in str(info.value)
+    assert "properly issued certificate" in info.value.hint and "ca_path" in info.value.hint
+    assert "keyUsage" in info.value.hint
+    assert len(session.calls) == 1
+
+
 def test_404_not_found_and_mkey_is_url_quoted():
     client, session = make([FakeResponse(404, {"status": "error", "http_status": 404})])
     with pytest.raises(err.NotFoundError):
