@@ -41,13 +41,14 @@ def test_diagnose_remediate_twice_diagnose_on_a_mixed_fleet(mixed, tmp_path):
     primaries = ["fgt-%03d" % p for p, _ in PAIRS]
     secondaries = ["fgt-%03d" % s for _, s in PAIRS]
     # A broken setting on each secondary is the whole cluster's (one shared configuration).
-    for name in secondaries:
+    fmg = [n for n in names if kinds[n] == "fmg-managed"]
+    for name in secondaries + fmg:
         emu.set_config(name, "system/ftm-push", {"status": "disable"})
     # The first pair is listed through both members, the others through one member each (the second through its
     # primary, the third through its secondary only: that cluster is diagnosed, never written).
     listed = [n for n in names if n not in (secondaries[1], primaries[2])]
     sub = Sub(emu, inventory(emu, listed, tmp_path / "inv.yml"))
-    extra = ("-f", "25", "-e", "fortitoken_import_trial=true")
+    extra = ("-f", "25")
 
     emu.clear_audit()
     proc = playbook(sub, "fortifleet.auth.diagnose", tmp_path / "d1", *extra)
@@ -63,7 +64,6 @@ def test_diagnose_remediate_twice_diagnose_on_a_mixed_fleet(mixed, tmp_path):
     assert sent, "the first remediate repairs the seed problems"
     by_device = set(r["device"] for r in sent)
     assert not by_device & set(secondaries), "a secondary is never written through"
-    fmg = [n for n in listed if kinds[n] == "fmg-managed"]
     assert fmg and not by_device & set(fmg), "a FortiManager-managed unit gets no local write"
     ftm = sorted(r["device"] for r in sent if r["path"].endswith("/system/ftm-push"))
     assert primaries[0] in ftm and primaries[1] in ftm and ftm.count(primaries[0]) == 1
@@ -87,13 +87,18 @@ def test_diagnose_remediate_twice_diagnose_on_a_mixed_fleet(mixed, tmp_path):
     for device in last["devices"]:
         # Only what needs a human is left: nothing remediate could still fix.
         assert device["status"] != "drift", device
-        assert not [f for f in device["findings"] if f.get("auto_fix")], device
+        assert not [f for f in device["findings"] if f.get("auto_fix")], (device["name"], device["findings"])
         if device["status"] == "ok":
             assert not [f for f in device["findings"] if f["severity"] in ("critical", "warning")], device
     statuses = dict((d["name"], d["status"]) for d in last["devices"])
-    assert statuses[secondaries[0]] == "ok" and statuses[primaries[0]] == "ok"
+    assert statuses[secondaries[0]] == "ok" and statuses[primaries[0]] == "ok", [
+        (d["name"], [(f["id"], f.get("detail")) for f in d["findings"]], d["errors"]) for d in last["devices"]
+        if d["name"] in (primaries[0], secondaries[0])]
     assert statuses[secondaries[2]] == "needs_human"  # HA_SECONDARY_ONLY: add the primary or the cluster address
     vdom_unit = [n for n in listed if kinds[n] == "multi-vdom"][0]
     assert statuses[vdom_unit] in ("ok", "needs_human"), last
-    assert "MANAGED_BY_FORTIMANAGER" in [f["id"] for n in fmg for f in
-                                         next(d for d in last["devices"] if d["name"] == n)["findings"]]
+    for name in fmg:
+        assert statuses[name] == "needs_human"
+        assert "MANAGED_BY_FORTIMANAGER" in [f["id"] for d in last["devices"] if d["name"] == name
+                                             for f in d["findings"]]
+        assert emu.state(name)["config"]["system/ftm-push"]["status"] == "disable"  # the fix belongs in FortiManager

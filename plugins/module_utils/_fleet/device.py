@@ -376,4 +376,12 @@ def _run_area(device, role, topology):
         device.note("%s: not written, %s; it would change %s." % (
             role, HELD_NOTES[held], ", ".join(keys) or ", ".join(str(c.get("object") or area) for c in would)))
     device.held_diffs = []
-    return remaining
+    # Nothing through this entry will make these fixes (remediate holds the area the same way): they wait for a human.
+    return [_not_through_this_entry(f, held) for f in remaining]
+
+
+def _not_through_this_entry(finding, held):
+    if not finding.get("auto_fix"):
+        return finding
+    return dict(finding, auto_fix=False, remediation="%s Not done through this inventory entry: %s." % (
+        finding.get("remediation") or "", HELD_NOTES[held]))

@@ -387,6 +387,15 @@ def fortiguard_reachability(client):
             "token_server_status": token_server or ("reachable" if reachable else "no reachable server")}
 
 
+def waits_for_fortiguard(finding):
+    """A FortiToken fix the remediation cannot make while FortiGuard is unreachable (it imports, re-imports and
+    activates nothing then: the area's run): no longer automatic, it waits for FORTIGUARD_UNREACHABLE's fix."""
+    if finding.get("area") != "fortitoken" or not finding.get("auto_fix"):
+        return finding
+    return dict(finding, auto_fix=False, remediation=finding["remediation"] + " This waits until the FortiGate "
+                "reaches FortiGuard again (see FORTIGUARD_UNREACHABLE); the next remediate run does it then.")
+
+
 def _token_findings(token, seen):
     serial, state = token["serial"], token["state"]
     if state == "migrated":
@@ -437,6 +446,8 @@ def diagnose(client, sweep=None):
         found.extend(sweep.tag(f, token.get("vdom")) for f in mine)
     from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import firmware_defects  # imports this module
     found = firmware_defects.review(client, tokens, found)  # troubleshooting.md G1/G4: defects, licence rules
+    if guard["reachable"] is False:
+        found = [waits_for_fortiguard(f) for f in found]
     facts = {"tokens": tokens, "central_management": managed, "fortiguard": guard}
     if sweep.tagged:
         facts["vdom_mode"], facts["vdoms"] = sweep.mode, sweep.vdoms
