@@ -71,12 +71,13 @@ def gather_ftm_push(ctx, client, facts):
 
 
 def gather_ems(ctx, client, facts):
-    facts["ems"], found = ems.diagnose(client, vdoms.vdoms_to_sweep(client, ctx.params))
+    facts["ems"], found = ems.diagnose(client, vdoms.vdoms_to_sweep(client, ctx.params, facts.get("topology")))
     return found
 
 
 def gather_fortitoken(ctx, client, facts):
-    sweep = vdoms.vdoms_to_sweep(client, ctx.params)  # every VDOM on a multi-VDOM unit (troubleshooting.md F)
+    # Every VDOM on a multi-VDOM unit (troubleshooting.md F); the system subset's topology, when gathered, has them.
+    sweep = vdoms.vdoms_to_sweep(client, ctx.params, facts.get("topology"))
     facts["fortitoken"], found = fortitoken.diagnose(client, sweep)
     # A re-import an earlier run left open in the journal (_fortitoken/interrupted.py).
     return interrupted.findings(ctx.params, client) + found

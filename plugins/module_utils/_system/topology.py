@@ -18,6 +18,7 @@ __metaclass__ = type
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import engine
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import vdoms as _vdoms
 
 HA_MODES = ("standalone", "a-p", "a-a")
 
@@ -181,18 +182,15 @@ def ha(client, own_serial, warnings):
 
 
 def vdoms(client, vdom_mode, warnings):
-    """VDOM names (16b sweeps them); a unit without VDOMs has root alone, without a request."""
+    """VDOM names (the FortiToken and EMS areas sweep them: _fortios/vdoms.py reads them, once); a unit without
+    VDOMs has root alone, without a request."""
     if vdom_mode in (None, "no-vdom"):
         return ["root"] if vdom_mode == "no-vdom" else []
-    try:
-        rows = client.get("system/vdom", scope="global").results
-    except err.DEVICE_GONE:
-        raise
-    except err.FortiOSError as exc:
-        warnings.append("the VDOM list (cmdb system/vdom) could not be read (%s)" % _failure(exc))
+    names = _vdoms.vdom_names(client)
+    if names is None:
+        warnings.append("the VDOM list (cmdb system/vdom, a global object) could not be read")
         return []
-    rows = rows if isinstance(rows, list) else [rows]
-    return [str(r["name"]) for r in rows if isinstance(r, dict) and r.get("name")]
+    return names
 
 
 def read(client, own_serial, vdom_mode):
