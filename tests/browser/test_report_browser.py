@@ -1,4 +1,4 @@
-"""report.html in a real browser (headless Chromium): the report of a 20-device emulator fleet after real
+"""report.html in a real browser (headless Chromium): the report of a 24-device emulator fleet after real
 ansible-playbook runs (diagnose, remediate, then diagnose again after the fleet changed), and a generated
 1,000-device report. Expected sets come from report.json, never from the page's own code.
 
@@ -44,10 +44,10 @@ def groups_inventory(path, names):
 
 @pytest.fixture(scope="module")
 def fleet20(tmp_path_factory, browser):
-    """Three real runs of a 20-device fleet (seed scenarios); between the 2nd and 3rd, one healthy device's EMS
+    """Three real runs of a 24-device fleet (every seed scenario and four healthy units) (seed scenarios); between the 2nd and 3rd, one healthy device's EMS
     connector loses its authorization and one unauthorized device is authorized on the EMS."""
     base = tmp_path_factory.mktemp("reports")
-    with running_emulator(devices=20, scenario="seeds", port="auto") as emu:
+    with running_emulator(devices=24, scenario="seeds", port="auto") as emu:
         devices = emu.devices()
         names = [d["name"] for d in devices]
         groups = str(base / "groups.yml")
