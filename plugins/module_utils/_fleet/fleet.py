@@ -179,9 +179,9 @@ def run_batch(devices, params, finished, workers, fleet=True, pool=run_pool):
 
     pool(devices, lambda d: dev.run_preflight_phase(d, params["areas"], params["preflight"], params["usable_states"],
                                                     params["preflight_subsets"]), done("preflight"), workers)
-    order = [d.name for d in devices if d in go_on]
-    plan = fleet_topology.plan(dict((d.name, d.record) for d in go_on), order) if fleet else {}
-    ready = [d for d in devices if d in go_on]  # inventory order, whatever order the preflights ended in
+    passed = set(id(d) for d in go_on)  # a set: a list's membership test made this quadratic in the fleet size
+    ready = [d for d in devices if id(d) in passed]  # inventory order, whatever order the preflights ended in
+    plan = fleet_topology.plan(dict((d.name, d.record) for d in ready), [d.name for d in ready]) if fleet else {}
     pool(ready, lambda d: dev.run_areas_phase(d, params["areas"], claims, plan.get(d.name)), done("areas"), workers)
 
 
