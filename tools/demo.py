@@ -15,6 +15,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
 sys.path.insert(0, os.path.join(ROOT, ".build"))
 
+from fortigate_emulator import ha  # noqa: E402
 from fortigate_emulator.testing import running_emulator  # noqa: E402
 from tests.integration.harness import ansible_env  # noqa: E402
 from ansible_collections.fortifleet.auth.plugins.module_utils._report.model import grouped_findings, plural  # noqa: E402
@@ -51,12 +52,31 @@ def findings(report):
                 for d in report["devices"])
 
 
+def ha_secondary(emu):
+    """The inventory name of the seeds fleet's HA secondary (the emulator pairs its last two healthy units, the
+    first of them primary: fortigate_emulator/ha.py seeds_pairs), or None."""
+    devices = emu.devices()
+    pairs = ha.seeds_pairs([d["scenario"] for d in devices])
+    return devices[pairs[0][1] - 1]["name"] if pairs else None
+
+
+def scenario_text(device, scenario):
+    role = (((device.get("topology") or {}).get("ha") or {}).get("role"))
+    return "%s, HA %s" % (scenario, role) if role else scenario
+
+
 def main():
     start = time.monotonic()
     # A new emulator fleet each time (new token serials): the first run has nothing to compare with.
     shutil.rmtree(REPORTS, ignore_errors=True)
     with running_emulator(devices=24, scenario="seeds", port="auto") as emu:
-        print("emulator: 24 FortiGates (seeds mix: every seed problem, an HA pair, a FortiManager-managed and a multi-VDOM unit) ready in %.1f s\n" % emu.start_seconds)
+        print("emulator: 24 FortiGates (seeds mix: every seed problem, an HA pair, a FortiManager-managed and a "
+              "multi-VDOM unit) ready in %.1f s\n" % emu.start_seconds)
+        # The HA pair's secondary gets a broken push setting: it is the cluster's (one synchronised configuration),
+        # and the collection repairs it once, through the primary.
+        secondary = ha_secondary(emu)
+        if secondary:
+            emu.set_config(secondary, "system/ftm-push", {"status": "disable"})
         before = run(emu.inventory, *STEPS[0])
         run(emu.inventory, *STEPS[1])
         after = run(emu.inventory, *STEPS[2])
@@ -66,8 +86,15 @@ def main():
     left = findings(after)
     for device in after["devices"]:
         name = device["name"]
-        row = (name, scenarios.get(name, ""), statuses_before.get(name), device["status"], "; ".join(left[name]) or "-")
+        left_here = "; ".join(left[name]) or (
+            "handled through %s" % device["handled_through"] if device.get("handled_through") else "-")
+        row = (name, scenario_text(device, scenarios.get(name, "")), statuses_before.get(name), device["status"],
+               left_here)
         print("%-8s %-26s %-13s %-13s %s" % row)
+    for cluster in after.get("clusters") or []:
+        print("\nHA cluster %s: primary %s, members %s, %s; every write went through the primary."
+              % (cluster["name"], cluster["primary"], ", ".join(cluster["members"]),
+                 "in sync" if cluster["in_sync"] else "NOT in sync"))
     since = after.get("since_previous")
     if since:
         counts = since["counts"]
