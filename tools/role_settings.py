@@ -22,9 +22,14 @@ WIDTH = 120  # wrap quoted strings here (ansible-lint allows 160)
 SPEC_KEYS = ("description", "type", "elements", "choices", "default")
 
 
-def table():
+def settings_module():
     sys.path.insert(0, os.path.join(ROOT, ".build"))
     from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import settings
+    return settings
+
+
+def table():
+    settings = settings_module()
     for role, entry in settings.ROLE_SETTINGS.items():
         unknown = set(entry) - {"short_description", "description", "options"}
         for name, option in entry["options"].items():
@@ -98,10 +103,17 @@ def _node(key, value, indent):
     return [pad + key + ": " + _scalar(value)]
 
 
-def _document(data):
+# A fleet-wide setting is one host variable for every role (settings.FLEET_WIDE), so it has no role prefix.
+FLEET_WIDE_NOQA = "  # noqa: var-naming[no-role-prefix] (one host variable for every role)"
+
+
+def _document(data, unprefixed=()):
     lines = ["---", HEADER]
     for key, value in data.items():
-        lines += _node(key, value, 0)
+        node = _node(key, value, 0)
+        if key in unprefixed:
+            node[0] += FLEET_WIDE_NOQA
+        lines += node
     return "\n".join(lines) + "\n"
 
 
@@ -117,7 +129,9 @@ def role_files(role, entry):
         os.path.join("roles", role, "defaults", "main.yml"): defaults,
         os.path.join("roles", role, "meta", "argument_specs.yml"): dict(argument_specs=dict(main=spec)),
     }
-    return dict((path, (content, _document(content))) for path, content in data.items())
+    unprefixed = getattr(settings_module(), "FLEET_WIDE", ())
+    return dict((path, (content, _document(content, unprefixed if path.endswith(os.path.join("defaults", "main.yml"))
+                                           else ()))) for path, content in data.items())
 
 
 def render():
