@@ -148,9 +148,10 @@ fortigate:
         url_token_accepted_source: config
     topology:
       description:
-        - Read with the C(system) subset. C(ha) (cmdb system/ha, and monitor system/ha-checksums unless standalone):
-          C(mode), C(group_name), C(group_id), C(role), C(primary_serial), C(members), C(in_sync).
-          C(fortimanager) (system central-management): C(managed), C(type), C(address). C(vdom_mode), C(vdoms).
+        - Read with the C(system) subset. C(ha) (cmdb system/ha, and monitor system/ha-checksums unless standalone)
+          has C(mode), C(group_name), C(group_id), C(role), C(primary_serial), C(members) and C(in_sync).
+          C(fortimanager) (system central-management) has C(managed), C(type) and C(address). Then C(vdom_mode) and
+          C(vdoms).
         - A read that fails or is forbidden gives null values and a warning, never a failed task.
       type: dict
       returned: when the system subset is gathered
