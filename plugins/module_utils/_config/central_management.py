@@ -98,7 +98,7 @@ def _table_lines(key, rows, indent):
 def cli_of_diff(diff):
     """The CLI lines of one engine diff: the keys whose value changes, under their config path (the diff's keys are
     already the ones this FortiOS release knows, e.g. server or server-ip: the version-aware part)."""
-    path = str(diff.get("after_header") or diff.get("before_header") or "").split(" on ")[0]
+    path = str(diff.get("after_header") or diff.get("before_header") or "").split(" on ", maxsplit=1)[0]
     parts = path.split("/")
     if len(parts) < 2:
         return []
