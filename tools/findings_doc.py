@@ -36,9 +36,5 @@ def render():
 
 
 if __name__ == "__main__":
-    text = render()
-    if sys.argv[1:] == ["--check"]:
-        with open(DOC) as handle:
-            sys.exit(0 if handle.read() == text else "docs/findings.md is stale: run tools/findings_doc.py")
-    with open(DOC, "w") as handle:
-        handle.write(text)
+    from generated_doc import write_or_check  # tools/ is sys.path[0] when run as a script
+    write_or_check(DOC, render(), sys.argv[1:], "tools/findings_doc.py")

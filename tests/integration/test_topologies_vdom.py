@@ -10,19 +10,8 @@ import pytest
 
 from .conftest import fleet_fixture, fresh
 from .harness import run_playbook
+from .test_fortitoken import BINDING_FIELDS, ROLE
 
-BINDING_FIELDS = ("two-factor", "fortitoken", "email-to", "sms-server", "sms-custom-server", "sms-phone")
-ROLE = """
-- name: run the role
-  ansible.builtin.include_role:
-    name: fortifleet.auth.fortitoken
-- name: keep what the role found and did
-  ansible.builtin.set_fact:
-    out:
-      findings: "{{ fortifleet_findings | default([]) }}"
-      changes: "{{ fortifleet_changes | default([]) }}"
-      errors: "{{ fortifleet_errors | default([]) }}"
-"""
 INFO = "- fortifleet.auth.fortigate_info:\n    gather_subset: %s\n  register: out\n"
 NAME = "fgt-001"
 
