@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 
-KNOWN = {"latency_ms", "error_rate", "error_status", "error_format", "reset_rate", "truncate_rate",
+KNOWN = {"latency_ms", "jitter_ms", "error_rate", "error_status", "error_format", "reset_rate", "truncate_rate",
          "slow_body_ms", "html_error_rate", "force_429", "fail_next", "seed", "down", "tls", "stall", "down_from", "fail_path"}
 # stall / down_from pick one request precisely: the nth (1-based) whose method and path match.
 _TRIGGER_KEYS = {"method", "match", "nth"}
@@ -156,3 +156,13 @@ def pick(dev, path="", method=None):
     if f.get("truncate_rate") and rng.random() < float(f["truncate_rate"]):
         return ("truncate", None)
     return None
+
+
+def latency_seconds(dev, f) -> float:
+    """The delay before this answer: latency_ms, plus or minus up to jitter_ms (uniform, from the device's seeded
+    generator), never below zero. A WAN link's round trip, not a FortiOS behaviour (benchmarks, issue 19)."""
+    base = float(f.get("latency_ms") or 0)
+    jitter = float(f.get("jitter_ms") or 0)
+    if jitter:
+        base += dev.fault_state["rng"].uniform(-jitter, jitter)
+    return max(base, 0.0) / 1000.0

@@ -181,7 +181,10 @@ class Fleet:
         if "access_token" in qs:
             pairs = urllib.parse.parse_qsl(qs, keep_blank_values=True)
             qs = urllib.parse.urlencode([(k, "REMOVED" if k == "access_token" else v) for k, v in pairs])
-        rec = {"seq": self.seq, "device": dev.name, "time": time.time(), "method": request.method,
+        # received: when the request arrived; time: when it was answered (both wall clock; sequential round trips
+        # per device are counted from them, benchmarks/round_trips.py).
+        rec = {"seq": self.seq, "device": dev.name, "received": request.get("received"), "time": time.time(),
+               "method": request.method,
                "path": request.path, "query": qs, "status": status, "source_ip": request.remote,
                "auth": auth_outcome, "write": write}
         if action:
@@ -194,6 +197,7 @@ class Fleet:
 
     # -- request path -------------------------------------------------------------------
     async def handle(self, request):
+        request["received"] = time.time()
         tr = request.transport
         sock = tr.get_extra_info("sockname") if tr is not None else None
         dev = self.by_sock.get((sock[0], sock[1])) if sock else None
@@ -226,8 +230,8 @@ class Fleet:
 
     async def _answer(self, dev, request, f, held):
         if f:
-            if f.get("latency_ms"):
-                await asyncio.sleep(float(f["latency_ms"]) / 1000.0)
+            if f.get("latency_ms") or f.get("jitter_ms"):
+                await asyncio.sleep(faults.latency_seconds(dev, f))
             fault = faults.pick(dev, request.path, request.method)
         else:
             fault = None
