@@ -54,30 +54,45 @@ def mixed():
         yield emu
 
 
-def test_a_healthy_device_diagnose_is_within_the_budget_on_every_version(mixed, tmp_path):
-    mixed.reset()
-    mixed.clear_audit()
-    run = playbook(mixed, tmp_path, "fortifleet.auth.diagnose")
+def diagnose_healthy(emu, tmp_path, faults):
+    emu.reset()
+    emu.set_faults(faults)
+    emu.clear_audit()
+    run = playbook(emu, tmp_path, "fortifleet.auth.diagnose")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    audit = mixed.audit()
+    audit = emu.audit()
     stats = per_device(audit)
-    versions = dict((d["name"], d["version"]) for d in mixed.devices())
+    versions = dict((d["name"], d["version"]) for d in emu.devices())
     assert set(stats) == set(versions)
     for name, figures in sorted(stats.items()):
-        print("%s %s: %d requests, %d round trips" % (name, versions[name], figures["requests"],
-                                                      figures["round_trips"]))
+        print("%s %s, %s: %d requests, %d round trips" % (name, versions[name], faults, figures["requests"],
+                                                          figures["round_trips"]))
         assert figures["writes"] == 0
         assert figures["requests"] <= HEALTHY_REQUESTS, (name, versions[name], figures)
-        # one more only when the controller's CPU starts a thread of a wave after another request of that wave was
-        # already answered (2 shared cores under load): the design gives exactly 4
-        assert figures["round_trips"] <= HEALTHY_ROUND_TRIPS + 1, (name, versions[name], figures)
-    trips = sorted(f["round_trips"] for f in stats.values())
-    assert trips[len(trips) // 2] <= HEALTHY_ROUND_TRIPS, trips
-    for name, records in by_device(audit).items():
-        assert most_in_flight(records) <= FAN_OUT, name
+    return stats, by_device(audit)
+
+
+def test_a_healthy_device_diagnose_is_within_the_budget_on_every_version(mixed, tmp_path):
+    stats, records = diagnose_healthy(mixed, tmp_path, LATENCY)
+    for name, mine in records.items():
+        assert most_in_flight(mine) <= FAN_OUT, name
         # the token is proven before anything goes out in parallel: the first request is alone
-        first = min(records, key=lambda r: r["received"])
-        assert [r for r in records if r is not first and r["received"] < first["time"]] == [], name
+        first = min(mine, key=lambda r: r["received"])
+        assert [r for r in mine if r is not first and r["received"] < first["time"]] == [], name
+        # parallel reads: far fewer round trips than requests (before issue 19 they were equal); the exact figure
+        # is asserted below, where a controller short of CPU cannot blur it
+        assert stats[name]["round_trips"] <= stats[name]["requests"] // 2, (name, stats[name])
+
+
+def test_a_healthy_device_diagnose_takes_four_sequential_round_trips(mixed, tmp_path):
+    """1 proving request + ceil(13 / FAN_OUT) waves. The count is a wall-clock measure (audit_stats): at 100 ms a
+    thread of a wave that a loaded 2-core controller starts 80 ms late (or whose new TLS connection takes that long)
+    lands after another request of its wave was answered and counts as one more; at 300 ms it does not, so the
+    design's figure is asserted there."""
+    stats, records = diagnose_healthy(mixed, tmp_path, {"latency_ms": 300, "jitter_ms": 20})
+    for name, figures in sorted(stats.items()):
+        assert figures["round_trips"] <= HEALTHY_ROUND_TRIPS, (name, figures)
+        assert most_in_flight(records[name]) <= FAN_OUT, name
 
 
 def test_remediate_twice_the_second_run_writes_nothing(tmp_path):
