@@ -185,6 +185,10 @@ def probe(ctx, client):
 
     findings = []
     version = parse_device_version(status.envelope.get("version"), client.label)
+    # The token works: a fleet device's planned reads may now go out in parallel (_fleet/read_plan.py).
+    proven = getattr(client, "proven", None)
+    if proven is not None:
+        proven()
     denied = _area_probes(client)
     if denied:
         facts["status"] = "forbidden"

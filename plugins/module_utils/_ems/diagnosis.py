@@ -416,10 +416,52 @@ def build_findings(entries, lic, serial):
 
 
 # -- reading -------------------------------------------------------------------------------
-def read_status(client, version, key, name):
+def summary_rows(results):
+    """The per-connector rows of a monitor ems/status-summary answer ("summary of the status of every configured
+    EMS", fortios-api.md §5; its shape is UNCONFIRMED): a list, or a list under any key of an object, or an object
+    keyed by connector."""
+    if isinstance(results, list):
+        return [r for r in results if isinstance(r, dict)]
+    if not isinstance(results, dict):
+        return []
+    for value in results.values():
+        if isinstance(value, list) and any(isinstance(r, dict) for r in value):
+            return [r for r in value if isinstance(r, dict)]
+    return [dict(v, name=v.get("name", k)) for k, v in results.items() if isinstance(v, dict)]
+
+
+def _names_entry(row, params):
+    if "ems_id" in params:
+        return str(row.get("ems_id", row.get("ems-id"))) == str(params["ems_id"])
+    return row.get("name", row.get("ems_name")) == params["ems_name"]
+
+
+def settled_in_summary(client, version, key, name):
+    """(state, certificate) of an entry when status-summary (read once per device: the access probe reads it too)
+    says outright that it is connected, authorized and its certificate verified; else None, and the entry's own
+    ems/status and ems/cert-status are read. Only a row that names the entry (ems_id or name) counts."""
     params = monitor_params(version, key, name)
     try:
-        return parse_status(client.get(MONITOR + "status", api="monitor", params=params).results, params)
+        rows = summary_rows(client.get(MONITOR + "status-summary", api="monitor").results)
+    except err.DEVICE_GONE:
+        raise
+    except err.FortiOSError:
+        return None
+    row = next((r for r in rows if _names_entry(r, params)), None)
+    if row is None:
+        return None
+    state, cert = parse_status(row, params), parse_cert_status(row, params)
+    if state["connected"] is True and state["authorized"] is True and cert["verified"] is True:
+        return state, cert
+    return None
+
+
+def read_status(client, version, key, name, fresh=False):
+    """The entry's ems/status; ``fresh``: asked of the device even when it was read before (a wait that polls)."""
+    params = monitor_params(version, key, name)
+    try:
+        return parse_status(client.get(MONITOR + "status", api="monitor", params=params, fresh=fresh).results,
+                            params)
     except err.NotFoundError:
         return parse_status({})
 
@@ -454,8 +496,12 @@ def describe_entry(client, version, spec, row):
         "state": parse_status({}), "certificate": parse_cert_status({}),
     }
     if enabled:
-        entry["state"] = read_status(client, version, key, name)
-        entry["certificate"] = read_cert_status(client, version, key, name)
+        settled = settled_in_summary(client, version, key, name)
+        if settled is not None:
+            entry["state"], entry["certificate"] = settled
+        else:
+            entry["state"] = read_status(client, version, key, name)
+            entry["certificate"] = read_cert_status(client, version, key, name)
     entry["connection"] = entry["state"]["connection"]
     entry["authorized"] = entry["state"]["authorized"]
     return entry

@@ -242,7 +242,7 @@ def wait_authorized(client, version, key, name, timeout, interval, sleep=time.sl
     deadline = clock() + timeout
     polls = 0
     while True:
-        state = read_status(client, version, key, name)
+        state = read_status(client, version, key, name, fresh=True)  # a poll: never from the read cache
         polls += 1
         if state.get("authorized"):
             return True, state, polls

@@ -23,6 +23,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._config import are
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import central_management as guard
 from ansible_collections.fortifleet.auth.plugins.module_utils._ems import area_run as ems_run
 from ansible_collections.fortifleet.auth.plugins.module_utils._ems import ems_connector
+from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import read_plan
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet import topology as fleet_topology
 from ansible_collections.fortifleet.auth.plugins.module_utils._fleet.steps import AreaFailed
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
@@ -164,9 +165,14 @@ class Device(object):
         return self.record
 
 
-def preflight(device, usable_states, subsets=None):
+def preflight(device, usable_states, subsets=None, roles=None):
     """Probe API access and read the system facts; True when the device stays in the run."""
-    info = device.step("fortigate_info", {"gather_subset": list(subsets or PREFLIGHT_SUBSETS)})
+    subsets = list(subsets or PREFLIGHT_SUBSETS)
+    if "api_access" in subsets:
+        # Once the probe's first request has proven the token, the reads of the preflight and of the areas go out
+        # in parallel (_fleet/read_plan.py, docs/requests.md); the steps then find them in the client's cache.
+        device.client().read_planner = read_plan.planner(subsets, [r for r in roles or [] if r in AREA_RUNNERS])
+    info = device.step("fortigate_info", {"gather_subset": subsets})
     facts = info.get("fortigate") or {}
     access = (facts.get("api_access") or {}).get("status", "ok")
     if info.get("failed"):
@@ -239,7 +245,7 @@ def run_areas_phase(device, roles, claims=None, decision=None):
 
 def _preflight_phase(device, roles, run_preflight, usable_states, preflight_subsets):
     check_not_stopping()
-    if not run_preflight or preflight(device, usable_states or USABLE_STATES, preflight_subsets):
+    if not run_preflight or preflight(device, usable_states or USABLE_STATES, preflight_subsets, roles):
         if not run_preflight and device.record["preflight"].get("topology"):
             device.record["topology"] = device.record["preflight"]["topology"]  # a role after the preflight role
         return True

@@ -56,6 +56,14 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import vd
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import FortiOSVersion, behaviour
 
 DEFAULT_RETRIES = 2
+# At most this many requests of one device in flight at once (docs/requests.md: a FortiGate's admin web server is
+# small, and the fleet runs many devices at once).
+FAN_OUT = 5
+# The key field of the tables whose rows are also read one by one (fortios-api.md §2 objects that point at a token,
+# §5 interfaces and certificates): a row read is answered from the table read earlier.
+ROW_KEYS = {"system/interface": "name", "system/admin": "name", "user/local": "name", "certificate/local": "name",
+            "user/fortitoken": "serial-number", "certificate/ca": "name"}
+_MISSING = object()
 RETRY_STATUSES = (502, 503, 504)
 BACKOFF_CAP = 8.0
 
@@ -267,31 +275,40 @@ class FortiOSClient(object):
         self.device = {}
         self.requests_sent = 0
         self.retries_done = 0
-        # The one read cache (see get()): answers by request, emptied by any request that is not a GET.
+        # The one read cache (see get()): answers by request, emptied by any request that is not a GET. Guarded by
+        # a lock: a device's independent reads may go out in parallel (prefetch).
         self._memo = {}
-        self._share_cmdb = False  # keep cmdb answers across tasks until a write (fleet runs)
+        self._lock = threading.RLock()
+        self._share = False  # keep every GET answer across tasks until a write (fleet runs)
         self._read_only_depth = 0  # inside read_only(): every GET answer, errors too
+        # Called once with the first answer that proves the token (a fleet device plans its reads): see proven().
+        self.read_planner = None
+        self.fan_out = FAN_OUT
 
     def share_reads(self):
-        """Answer repeated cmdb GETs from memory until the next request that is not a GET. Returns self.
+        """Answer repeated GETs (cmdb and monitor) from memory until the next request that is not a GET. Returns
+        self.
 
-        For a device's whole fleet run: several steps read the same objects, and a re-read after a write
-        always asks the device again."""
-        self._share_cmdb = True
+        For a device's whole fleet run: several steps and areas read the same objects (license/status, the token
+        map, system/admin), and a re-read after a write or an action always asks the device again. A 404 (no such
+        object or endpoint on this release) and a 403 (the token's profile) are remembered too: neither changes
+        without a write; a 5xx, a timeout or a 401 never is."""
+        self._share = True
         return self
 
     @contextlib.contextmanager
     def read_only(self):
-        """A block that only reads (one fortigate_info task): every GET, monitor ones and failures included, is
-        sent once; afterwards only what share_reads() keeps is kept."""
-        self._read_only_depth += 1
+        """A block that only reads (one fortigate_info task): every GET, failures included, is sent once;
+        afterwards only what share_reads() keeps is kept."""
+        with self._lock:
+            self._read_only_depth += 1
         try:
             yield self
         finally:
-            self._read_only_depth -= 1
-            if not self._read_only_depth:
-                self._memo = dict((k, v) for k, v in self._memo.items()
-                                  if self._share_cmdb and k[0] == "cmdb" and not isinstance(v, BaseException))
+            with self._lock:
+                self._read_only_depth -= 1
+                if not self._read_only_depth:
+                    self._memo = dict((k, v) for k, v in self._memo.items() if self._share and _lasting(v))
 
     @contextlib.contextmanager
     def in_vdom(self, vdom):
@@ -307,30 +324,108 @@ class FortiOSClient(object):
             self.vdom = before
 
     def _scope_of(self, scope):
-        """The query that selects the scope: ``global`` or the VDOM name."""
-        return "global" if (scope or ("global" if self.vdom == "global" else "vdom")) == "global" else self.vdom
+        """The query that selects the scope: ``global`` or the VDOM name. ``scope`` is "global", "vdom" (the
+        task's VDOM, also None) or a VDOM's name (a read plan names the VDOM of each read)."""
+        scope = scope or ("global" if self.vdom == "global" else "vdom")
+        if scope == "global":
+            return "global"
+        return self.vdom if scope == "vdom" else scope
 
     # -- public helpers -------------------------------------------------
-    def get(self, path, mkey=None, api="cmdb", params=None, scope=None):
-        memo = self._read_only_depth > 0 or (self._share_cmdb and api == "cmdb")
+    def get(self, path, mkey=None, api="cmdb", params=None, scope=None, fresh=False):
+        """A GET, answered from the read cache when reads are shared (share_reads, read_only). ``fresh``: always
+        ask the device (a poll that waits for a state to change)."""
+        memo = not fresh and (self._read_only_depth > 0 or self._share)
         if not memo:
             return self.request("GET", path, api=api, mkey=mkey, params=params, scope=scope)
-        # The VDOM is part of the request (a multi-VDOM sweep reads the same path in several VDOMs).
-        key = (api, path.strip("/"), mkey, self._scope_of(scope), tuple(sorted((params or {}).items())))
-        if key not in self._memo:
-            try:
-                answer = self.request("GET", path, api=api, mkey=mkey, params=params, scope=scope)
-                self._memo[key] = (answer.envelope, answer.status)
-            except err.FortiOSError as exc:
-                if not self._read_only_depth:
-                    raise
-                self._memo[key] = exc
-        remembered = self._memo[key]
+        key = self._memo_key(api, path, mkey, params, scope)
+        with self._lock:
+            remembered = self._memo.get(key, _MISSING)
+        if remembered is _MISSING:
+            remembered = self._row_of_table(key)
+        if remembered is _MISSING:
+            remembered = self._fetch(key, keep_any_error=self._read_only_depth > 0)
         if isinstance(remembered, BaseException):
             raise remembered
         envelope, status = remembered
         # A copy: callers normalise what they read.
         return Response(copy.deepcopy(envelope), status)
+
+    def _memo_key(self, api, path, mkey, params, scope):
+        # The VDOM is part of the request (a multi-VDOM sweep reads the same path in several VDOMs).
+        return (api, path.strip("/"), mkey, self._scope_of(scope), tuple(sorted((params or {}).items())))
+
+    def _fetch(self, key, keep_any_error):
+        """Send the GET of ``key`` and remember its answer (or its error, when it lasts or ``keep_any_error``).
+        Returns what was remembered; an error that is not kept is raised."""
+        api, path, mkey, where, params = key
+        try:
+            answer = self.request("GET", path, api=api, mkey=mkey, params=dict(params), scope=where)
+            remembered = (answer.envelope, answer.status)
+        except err.FortiOSError as exc:
+            if not (keep_any_error or _lasting(exc)) or getattr(exc, "guarded", False) \
+                    or isinstance(exc, err.TokenRejectedError):
+                raise
+            remembered = exc
+        with self._lock:
+            self._memo[key] = remembered
+        return remembered
+
+    def _row_of_table(self, key):
+        """A row read (``path/mkey``) answered from the whole table read earlier in the same scope: one object, one
+        read (fortios-api.md §5, interfaces: cmdb system/interface/<name> is a row of system/interface). Only for
+        tables whose key field is known; a row the table lacks is asked of the device (never a made-up 404)."""
+        api, path, mkey, where, params = key
+        field = ROW_KEYS.get(path)
+        if api != "cmdb" or params or mkey is None or field is None:
+            return _MISSING
+        with self._lock:
+            table = self._memo.get((api, path, None, where, ()), _MISSING)
+        if not isinstance(table, tuple) or not isinstance(table[0].get("results"), list):
+            return _MISSING
+        envelope, status = table
+        for row in envelope["results"]:
+            if isinstance(row, dict) and str(row.get(field)) == str(mkey):
+                return dict(envelope, results=[row]), status
+        return _MISSING
+
+    # -- the read plan: a device's independent reads, in parallel --------------------------------------------
+    def proven(self):
+        """The token works (a request of this client was answered): run the read plan once, if one was set. Never
+        before: three failed key attempts in 60 s lock the source out (fortios-api.md §7), so no parallel request
+        goes out with a token nothing has proven yet."""
+        planner, self.read_planner = self.read_planner, None
+        if planner is not None:
+            planner(self)
+
+    def prefetch(self, reads):
+        """Send the GETs of ``reads`` ((api, path, params, scope) tuples; scope "global", "vdom" or a VDOM's name)
+        that the read cache does not hold yet, at most ``fan_out`` at a time, into the read cache. Returns how many
+        went out. Failures are not raised: the code that needs a read meets its error when it reads it (a lasting
+        one from the cache, a transient one by asking again). After a 401 nothing more is sent (the lock-out guard
+        refuses the token before each request, in every thread)."""
+        if not self._share:
+            return 0
+        todo, seen = [], set()
+        for api, path, params, scope in reads:
+            key = self._memo_key(api, path, None, params, scope)
+            with self._lock:
+                known = key in self._memo
+            if not known and key not in seen:
+                seen.add(key)
+                todo.append(key)
+        if not todo or self.token_refused():
+            return 0
+
+        def fetch(key):
+            if self.token_refused():
+                return
+            try:
+                self._fetch(key, keep_any_error=False)
+            except Exception:  # pylint: disable=broad-except
+                pass  # met again, by the code that needs it
+        run_parallel(fetch, todo, self.fan_out)
+        return len(todo)
 
     def put(self, path, body, mkey=None, scope=None, headers=None):
         return self.request("PUT", path, mkey=mkey, body=body, scope=scope, headers=headers)
@@ -402,7 +497,8 @@ class FortiOSClient(object):
         if idempotent is None:
             idempotent = method in ("GET", "PUT", "DELETE")
         if method != "GET" and self._memo:
-            self._memo.clear()
+            with self._lock:
+                self._memo.clear()
         query = dict(params or {})
         where = self._scope_of(scope)
         if where == "global":
@@ -430,7 +526,8 @@ class FortiOSClient(object):
                     if not idempotent and getattr(exc, "maybe_applied", False):
                         raise self._ambiguous(exc, ctx)
                     raise
-                self.retries_done += 1
+                with self._lock:
+                    self.retries_done += 1
                 delay = min(BACKOFF_CAP, self.backoff * (2 ** attempt)) * random.uniform(0.5, 1.5)
                 self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -471,7 +568,8 @@ class FortiOSClient(object):
                 pass  # the trace must never cost a request its result
 
     def _send_untraced(self, method, url, query, body, headers, ctx):
-        self.requests_sent += 1
+        with self._lock:
+            self.requests_sent += 1
         try:
             resp = self.session.request(method, url, params=query, json=body, headers=headers,
                                         timeout=self.timeout, verify=self.verify)
@@ -626,6 +724,32 @@ _STRICT_X509_MARKS = ("ca cert does not include key usage", "basic constraints o
 
 _UNREACHABLE_HINT = ("Check the address and port, that HTTPS administrative access is allowed on that "
                      "interface, and any firewall or NAT between the controller and the device.")
+
+
+def _lasting(remembered):
+    """Whether a remembered read stays true until a write: an answer, or a 404 (no such object or endpoint on this
+    release). A 5xx, a timeout or a refused token may be different on the next request."""
+    return isinstance(remembered, tuple) or isinstance(remembered, err.NotFoundError)
+
+
+def run_parallel(work, items, workers):
+    """``work(item)`` for every item, in waves of at most ``workers`` threads; returns when all are done. A wave
+    starts when the one before has answered, so a device's reads cost exactly ceil(items / workers) sequential
+    round trips, whatever the latency of each request (threads pulling from a queue let a jittery chain grow)."""
+    items = list(items)
+    workers = max(1, int(workers))
+    for start in range(0, len(items), workers):
+        wave = items[start:start + workers]
+        if len(wave) == 1:
+            work(wave[0])
+            continue
+        threads = [threading.Thread(target=work, args=(item,), name="fortifleet-read-%d" % n)
+                   for n, item in enumerate(wave)]
+        for thread in threads:
+            thread.daemon = True
+            thread.start()
+        for thread in threads:
+            thread.join()
 
 
 def _maybe_applied(error):

@@ -19,6 +19,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._config import eng
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import networks as net
+from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import (
     behaviour, device_version, field_supported, ftm_push_default_certs)
 
@@ -316,11 +317,30 @@ def fortiguard_proxy(client, version, current):
     return {"ftm_push_proxy": "enable", "proxy": "%s:%s" % (server, guard.get("proxy-server-port") or "")}
 
 
+def _connected_per_license(client):
+    """license/status ``fortiguard.connected`` (fortios-api.md §5, captures; the same read the system subset
+    makes): True, False or None (unreadable, or the answer does not say)."""
+    try:
+        return _license.read(client)["fortiguard_connected"]
+    except err.DEVICE_GONE:
+        raise
+    except err.FortiOSError:
+        return None
+
+
 def fortiguard_findings(client, version, current, facts):
+    """FTM_PUSH_FORTIGUARD_UNREACHABLE. The per-service statistics and the FortiGuard proxy only explain a
+    symptom: they are read only when license/status does not already say the unit is connected to FortiGuard
+    (docs/requests.md), and the proxy only when a service is down."""
+    if _connected_per_license(client) is True:
+        facts["fortiguard"] = {"services": {}, "proxy": {"ftm_push_proxy": current.get("proxy"), "proxy": None},
+                               "connected": True, "source": _license.PATH}
+        return []
     services = fortiguard_services(client)
-    proxy = fortiguard_proxy(client, version, current)
-    facts["fortiguard"] = {"services": services, "proxy": proxy}
     down = sorted(s for s, reachable in services.items() if reachable is False)
+    proxy = fortiguard_proxy(client, version, current) if down else {"ftm_push_proxy": current.get("proxy"),
+                                                                     "proxy": None}
+    facts["fortiguard"] = {"services": services, "proxy": proxy, "connected": None, "source": STATS_PATH}
     if not down:
         return []
     if proxy["proxy"] and proxy["proxy"] != "unknown":

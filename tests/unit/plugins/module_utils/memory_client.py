@@ -113,7 +113,7 @@ class MemoryClient(object):
     def retire_token(self, why):
         self.retired.append(why)
 
-    def get(self, path, mkey=None, scope=None, params=None, api="cmdb"):
+    def get(self, path, mkey=None, scope=None, params=None, api="cmdb", fresh=False):
         self.requests_sent += 1
         self._stop("before")
         self._maybe_fail("GET", path, mkey)
