@@ -32,7 +32,8 @@ def build_app(fleet) -> web.Application:
             raise web.HTTPBadRequest(text='{"error": "invalid JSON"}', content_type="application/json")
 
     async def health(request):
-        return _j({"status": "ok", "devices": len(fleet.devices), "seq": fleet.seq})
+        return _j({"status": "ok", "devices": len(fleet.devices), "seq": fleet.seq,
+                   "audit_max": fleet.audit.maxlen, "audit_dropped": fleet.audit_dropped})
 
     async def devices(request):
         return _j([d.summary() for d in fleet.devices])

@@ -47,6 +47,22 @@ class Options:
     control_port: int = 0
     inventory: str = ""
     ha_pairs: str = ""  # "1-2,5-6" (ha.py)
+    audit_max: int = 0  # entries kept (oldest dropped first); 0: sized for the fleet (audit_capacity)
+
+
+# Audit entries kept per device by default: a diagnose plus a remediate and a second remediate of the seeds mix make
+# at most ~100 requests per device (benchmarks/README.md), so a whole benchmark's runs between resets fit.
+AUDIT_PER_DEVICE = 200
+AUDIT_MIN = 200000
+
+
+def audit_capacity(opts: Options) -> int:
+    """How many audit entries the fleet keeps: --audit-max, or 200 per device (at least 200,000).
+
+    An entry costs about 1 KB of the emulator's memory (measured: benchmarks/README.md "The emulator at 10,000
+    devices"), so 10,000 devices keep up to 2,000,000 entries, ~2 GB only if every device made 200 requests
+    before the next reset or audit clear."""
+    return opts.audit_max if opts.audit_max > 0 else max(AUDIT_MIN, AUDIT_PER_DEVICE * opts.devices)
 
 
 def device_address(i: int, opts: Options):
@@ -79,7 +95,8 @@ class Fleet:
         self.devices: list[Device] = []
         self.by_name: dict = {}
         self.by_sock: dict = {}
-        self.audit = collections.deque(maxlen=200000)
+        self.audit = collections.deque(maxlen=audit_capacity(opts))
+        self.audit_dropped = 0  # entries pushed out by the cap (GET /health says it: a benchmark must see 0)
         self.seq = 0
         self.tls = None if opts.http else TLSManager(opts.state_dir)
         self.runner = None
@@ -193,6 +210,8 @@ class Fleet:
             rec["fault"] = fault
         if detail:
             rec["auth_detail"] = detail
+        if len(self.audit) == self.audit.maxlen:
+            self.audit_dropped += 1
         self.audit.append(rec)
 
     # -- request path -------------------------------------------------------------------
