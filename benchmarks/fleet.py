@@ -312,9 +312,19 @@ RSS_CHILD = ("import resource, subprocess, sys\n"
 MAXRSS = re.compile(r"BENCH_MAXRSS_KB=(\d+)")
 
 
-def _process_tree_rss_kb(root):
-    """Sum of VmRSS (KiB) of ROOT and its descendants now, from /proc (Linux)."""
-    children, rss = collections.defaultdict(list), {}
+def _memory_kb(pid):
+    """A process's proportional set size (KiB): its private pages plus its share of the pages it shares with its
+    forks (RSS would count Ansible's copy-on-write forks' shared pages once per fork)."""
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as handle:
+            return int(re.search(r"^Pss:\s+(\d+)", handle.read(), re.M).group(1))
+    except (OSError, AttributeError):
+        return 0
+
+
+def _process_tree_pss_kb(root):
+    """Sum of the PSS (KiB) of ROOT and its descendants now, from /proc (Linux)."""
+    children = collections.defaultdict(list)
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -322,27 +332,60 @@ def _process_tree_rss_kb(root):
             with open("/proc/%s/stat" % pid) as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
             children[int(fields[1])].append(int(pid))
-            rss[int(pid)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
         except (OSError, IndexError, ValueError):
             continue
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        total += _memory_kb(pid)
         todo.extend(children.get(pid, ()))
     return total
 
 
-class TreeRSS(threading.Thread):
-    """Samples the summed RSS of a process tree every half second; `.peak_kb` is the highest sum seen."""
+class Peak(threading.Thread):
+    """Samples MEASURE() every INTERVAL seconds until stopped; `.peak` is the highest value seen."""
 
-    def __init__(self, pid):
+    def __init__(self, measure, interval=0.5):
         super().__init__(daemon=True)
-        self.pid, self.peak_kb, self.stop = pid, 0, threading.Event()
+        self.measure, self.interval, self.peak, self.stop = measure, interval, 0, threading.Event()
 
     def run(self):
-        while not self.stop.wait(0.5):
-            self.peak_kb = max(self.peak_kb, _process_tree_rss_kb(self.pid))
+        while not self.stop.wait(self.interval):
+            try:
+                self.peak = max(self.peak, self.measure())
+            except OSError:
+                pass
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.join()
+
+
+class TreeRSS(Peak):
+    """The summed PSS (KiB) of a process tree, sampled every half second; `.peak_kb` is the highest sum seen."""
+
+    def __init__(self, pid):
+        super().__init__(lambda: _process_tree_pss_kb(pid))
+
+    @property
+    def peak_kb(self):
+        return self.peak
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds a process has used so far (/proc/PID/stat): load-independent, unlike wall time."""
+    with open("/proc/%d/stat" % pid) as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+
+
+def open_files(pid):
+    """How many file descriptors the process has open now (listening sockets, connections, files)."""
+    return len(os.listdir("/proc/%d/fd" % pid))
 
 
 def emulator_peak_rss_kb(emu):
@@ -357,7 +400,7 @@ def emulator_peak_rss_kb(emu):
 def run_ours_measured(emu, playbook, workers, forks, work, tag, rss=False):
     """Our playbook with the fleet pool WORKERS (-e fortifleet_workers, the inventory setting of issue 19; the
     code before it sizes the pool by forks, so -f FORKS too). Output goes to a log file, not to memory.
-    With RSS: ru_maxrss of the playbook's process tree from a fresh child, and the sampled peak of its summed RSS."""
+    With RSS: ru_maxrss of the playbook's process tree from a fresh child, and the sampled peak of its summed PSS."""
     report_dir = os.path.join(work, "report-" + tag)
     timer = os.path.join(work, "timer-%s.json" % tag)
     log_path = os.path.join(work, "%s.log" % tag)
@@ -383,7 +426,7 @@ def run_ours_measured(emu, playbook, workers, forks, work, tag, rss=False):
         with open(log_path) as handle:
             found = MAXRSS.findall(handle.read()[-4000:])
         result["ru_maxrss_mib"] = round(int(found[-1]) / 1024.0, 1) if found else None
-        result["tree_rss_peak_mib"] = round(sampler.peak_kb / 1024.0, 1)
+        result["tree_pss_peak_mib"] = round(sampler.peak_kb / 1024.0, 1)
     try:
         with open(os.path.join(report_dir, "report.json")) as handle:
             result["by_status"] = json.load(handle)["summary"].get("by_status")
@@ -437,9 +480,15 @@ def bench_latency(size, workers, forks, latency_ms, jitter_ms, log, rss=False, k
         result["emulator_start_s"] = round(emu.start_seconds, 1)
         scenarios = dict((d["name"], d["scenario"]) for d in emu.devices())
         emu.reset()  # a reset keeps the fleet faults (the latency)
-        ours = _step(size, "ours diagnose, latency %s±%s ms" % (latency_ms, jitter_ms),
-                     lambda: run_ours_measured(emu, "fortifleet.auth.diagnose", workers, forks, work, "diagnose", rss), log)
+        cpu = cpu_seconds(emu.proc.pid)
+        with Peak(lambda: open_files(emu.proc.pid), 1.0) as fds:
+            ours = _step(size, "ours diagnose, latency %s±%s ms" % (latency_ms, jitter_ms),
+                         lambda: run_ours_measured(emu, "fortifleet.auth.diagnose", workers, forks, work, "diagnose",
+                                                   rss), log)
+        cpu = cpu_seconds(emu.proc.pid) - cpu
+        result["emulator_open_files_peak"] = fds.peak
         audit = _api(emu.audit())
+        result["emulator_cpu_ms_per_request"] = round(1000.0 * cpu / max(1, len(audit)), 2)
         health = emu.health()
         ours["requests"] = len(audit)
         ours["audit_dropped"] = health.get("audit_dropped")
@@ -470,10 +519,16 @@ def bench_scale(size, workers, forks, log, scenario="healthy", keep=False):
     with running_emulator(devices=size, scenario=scenario, port="auto", seed=1, timeout=1200) as emu:
         result["emulator_start_s"] = round(emu.start_seconds, 1)
         result["emulator_rss_after_start_mib"] = round((emulator_peak_rss_kb(emu) or 0) / 1024.0, 1)
-        ours = _step(size, "ours diagnose", lambda: run_ours_measured(emu, "fortifleet.auth.diagnose", workers, forks,
-                                                                      work, "diagnose", rss=True), log)
+        cpu = cpu_seconds(emu.proc.pid)
+        with Peak(lambda: open_files(emu.proc.pid), 1.0) as fds:
+            ours = _step(size, "ours diagnose", lambda: run_ours_measured(emu, "fortifleet.auth.diagnose", workers,
+                                                                          forks, work, "diagnose", rss=True), log)
+        cpu = cpu_seconds(emu.proc.pid) - cpu
+        result["emulator_open_files_peak"] = fds.peak
         health = emu.health()
         audit = _api(emu.audit())
+        result["emulator_cpu_s"] = round(cpu, 1)
+        result["emulator_cpu_ms_per_request"] = round(1000.0 * cpu / max(1, len(audit)), 2)
         ours["requests"] = len(audit)
         ours["audit_dropped"] = health.get("audit_dropped")
         ours["requests_per_device"] = round(len(audit) / float(size), 2)

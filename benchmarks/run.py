@@ -165,6 +165,11 @@ def print_latency(res):
            fl["round_trips_median"]))
     log("  ours/floor: %sx   target <= 30 s: %s" % (fmt(res["ratio_ours_over_floor"], "%.2f"),
                                                     res["targets"]["diagnose_within_30s"]))
+    if ours.get("ru_maxrss_mib") is not None:
+        log("  controller: ru_maxrss %s MiB, process tree peak %s MiB" % (ours["ru_maxrss_mib"], ours["tree_pss_peak_mib"]))
+    log("  emulator: start %s s, peak RSS %s MiB, open files peak %s, audit entries dropped %s, %s CPU ms per request"
+        % (res["emulator_start_s"], res["emulator_peak_rss_mib"], res.get("emulator_open_files_peak"),
+           ours.get("audit_dropped"), res.get("emulator_cpu_ms_per_request")))
     log("  requests / sequential round trips per device (min/median/max):")
     log("  %-27s %5s %-12s %-12s" % ("scenario", "n", "requests", "round trips"))
 
@@ -182,11 +187,13 @@ def print_scale(res):
     log("  ours diagnose: %.1f s (rc %s; %s requests, %s per device; load %.1f -> %.1f)" % (
         ours["seconds"], ours["rc"], ours["requests"], ours["requests_per_device"], ours["loadavg_1m_before"],
         ours["loadavg_1m_after"]))
-    log("  controller: ru_maxrss %s MiB (largest process), process tree peak %s MiB (sampled sum)"
-        % (ours.get("ru_maxrss_mib"), ours.get("tree_rss_peak_mib")))
-    log("  emulator: start %.1f s, RSS %s MiB after start, peak %s MiB; audit entries dropped: %s" % (
-        res["emulator_start_s"], res["emulator_rss_after_start_mib"], res["emulator_peak_rss_mib"],
-        ours.get("audit_dropped")))
+    log("  controller: ru_maxrss %s MiB (largest process), process tree peak %s MiB (sampled sum of PSS)"
+        % (ours.get("ru_maxrss_mib"), ours.get("tree_pss_peak_mib")))
+    log("  emulator: start %.1f s, RSS %s MiB after start, peak %s MiB; open files peak %s; audit entries dropped: %s;"
+        " CPU %s s (%s ms per request)"
+        % (res["emulator_start_s"], res["emulator_rss_after_start_mib"], res["emulator_peak_rss_mib"],
+           res.get("emulator_open_files_peak"), ours.get("audit_dropped"), res.get("emulator_cpu_s"),
+           res.get("emulator_cpu_ms_per_request")))
     for t in ours.get("top_tasks", []):
         log("    %8.1f s  %s" % (t["seconds"], t["task"]))
     log("  targets: %s" % ", ".join("%s=%s" % kv for kv in res["targets"].items()))
