@@ -532,6 +532,9 @@ def bench_scale(size, workers, forks, log, scenario="healthy", keep=False):
         ours["requests"] = len(audit)
         ours["audit_dropped"] = health.get("audit_dropped")
         ours["requests_per_device"] = round(len(audit) / float(size), 2)
+        counts = sorted(collections.Counter(r["device"] for r in audit).values())
+        ours["devices_with_requests"] = len(counts)  # a run cut short, or devices never reached, show here
+        ours["requests_per_device_min_median_max"] = [counts[0], statistics.median(counts), counts[-1]] if counts else None
         result["emulator_peak_rss_mib"] = round((emulator_peak_rss_kb(emu) or 0) / 1024.0, 1)
     result["ours"] = ours
     result["targets"] = {

@@ -184,9 +184,10 @@ def print_scale(res):
     log("")
     log("Scale: %d devices (%s), no latency, fleet pool %d (forks %d)"
         % (res["devices"], res["scenario"], res["workers"], res["forks"]))
-    log("  ours diagnose: %.1f s (rc %s; %s requests, %s per device; load %.1f -> %.1f)" % (
-        ours["seconds"], ours["rc"], ours["requests"], ours["requests_per_device"], ours["loadavg_1m_before"],
-        ours["loadavg_1m_after"]))
+    log("  ours diagnose: %.1f s (rc %s; %s requests, %s per device, min/median/max %s over %s devices; load %.1f -> %.1f)"
+        % (ours["seconds"], ours["rc"], ours["requests"], ours["requests_per_device"],
+           ours.get("requests_per_device_min_median_max"), ours.get("devices_with_requests"), ours["loadavg_1m_before"],
+           ours["loadavg_1m_after"]))
     log("  controller: ru_maxrss %s MiB (largest process), process tree peak %s MiB (sampled sum of PSS)"
         % (ours.get("ru_maxrss_mib"), ours.get("tree_pss_peak_mib")))
     log("  emulator: start %.1f s, RSS %s MiB after start, peak %s MiB; open files peak %s; audit entries dropped: %s;"
