@@ -26,7 +26,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
 
-from fortigate_emulator.testing import running_emulator  # noqa: E402
+from fortigate_emulator.testing import running_emulator, shards_needed  # noqa: E402
 from tests.integration.harness import ansible_env  # noqa: E402
 
 import floor  # noqa: E402
@@ -388,13 +388,21 @@ def open_files(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
+def emulator_pids(emu):
+    """The emulator's processes: one, or one per shard (fortigate_emulator.testing.EmulatorShards)."""
+    return [proc.pid for proc in getattr(emu, "procs", [emu.proc])]
+
+
 def emulator_peak_rss_kb(emu):
-    """The emulator process's peak RSS (VmHWM), measured apart from the controller's."""
-    try:
-        with open("/proc/%d/status" % emu.proc.pid) as handle:
-            return int(re.search(r"VmHWM:\s+(\d+)", handle.read()).group(1))
-    except (OSError, AttributeError):
-        return None
+    """The emulator's peak RSS (VmHWM; summed over its shards), measured apart from the controller's."""
+    total = 0
+    for pid in emulator_pids(emu):
+        try:
+            with open("/proc/%d/status" % pid) as handle:
+                total += int(re.search(r"VmHWM:\s+(\d+)", handle.read()).group(1))
+        except (OSError, AttributeError):
+            return None
+    return total
 
 
 def run_ours_measured(emu, playbook, workers, forks, work, tag, rss=False):
@@ -480,12 +488,12 @@ def bench_latency(size, workers, forks, latency_ms, jitter_ms, log, rss=False, k
         result["emulator_start_s"] = round(emu.start_seconds, 1)
         scenarios = dict((d["name"], d["scenario"]) for d in emu.devices())
         emu.reset()  # a reset keeps the fleet faults (the latency)
-        cpu = cpu_seconds(emu.proc.pid)
-        with Peak(lambda: open_files(emu.proc.pid), 1.0) as fds:
+        cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu))
+        with Peak(lambda: max(open_files(pid) for pid in emulator_pids(emu)), 1.0) as fds:
             ours = _step(size, "ours diagnose, latency %s±%s ms" % (latency_ms, jitter_ms),
                          lambda: run_ours_measured(emu, "fortifleet.auth.diagnose", workers, forks, work, "diagnose",
                                                    rss), log)
-        cpu = cpu_seconds(emu.proc.pid) - cpu
+        cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu)) - cpu
         result["emulator_open_files_peak"] = fds.peak
         audit = _api(emu.audit())
         result["emulator_cpu_ms_per_request"] = round(1000.0 * cpu / max(1, len(audit)), 2)
@@ -512,18 +520,21 @@ def bench_latency(size, workers, forks, latency_ms, jitter_ms, log, rss=False, k
     return result
 
 
-def bench_scale(size, workers, forks, log, scenario="healthy", keep=False):
-    """Our diagnose on SIZE devices without latency: wall time, the controller's peak RSS, the emulator's apart."""
+def bench_scale(size, workers, forks, log, scenario="healthy", keep=False, shards="auto"):
+    """Our diagnose on SIZE devices without latency: wall time, the controller's peak RSS, the emulator's apart.
+    SHARDS emulator processes ("auto": as many as the open-files hard limit needs, testing.shards_needed)."""
     work = tempfile.mkdtemp(prefix="fortifleet-bench-scale-%d-" % size)
-    result = {"devices": size, "workers": workers, "forks": forks, "scenario": scenario}
-    with running_emulator(devices=size, scenario=scenario, port="auto", seed=1, timeout=1200) as emu:
+    if shards == "auto":
+        shards = shards_needed(size)
+    result = {"devices": size, "workers": workers, "forks": forks, "scenario": scenario, "emulator_processes": shards}
+    with running_emulator(devices=size, scenario=scenario, port="auto", seed=1, timeout=1200, shards=shards) as emu:
         result["emulator_start_s"] = round(emu.start_seconds, 1)
         result["emulator_rss_after_start_mib"] = round((emulator_peak_rss_kb(emu) or 0) / 1024.0, 1)
-        cpu = cpu_seconds(emu.proc.pid)
-        with Peak(lambda: open_files(emu.proc.pid), 1.0) as fds:
+        cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu))
+        with Peak(lambda: max(open_files(pid) for pid in emulator_pids(emu)), 1.0) as fds:
             ours = _step(size, "ours diagnose", lambda: run_ours_measured(emu, "fortifleet.auth.diagnose", workers,
                                                                           forks, work, "diagnose", rss=True), log)
-        cpu = cpu_seconds(emu.proc.pid) - cpu
+        cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu)) - cpu
         result["emulator_open_files_peak"] = fds.peak
         health = emu.health()
         audit = _api(emu.audit())

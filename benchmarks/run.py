@@ -182,15 +182,15 @@ def print_latency(res):
 def print_scale(res):
     ours = res["ours"]
     log("")
-    log("Scale: %d devices (%s), no latency, fleet pool %d (forks %d)"
-        % (res["devices"], res["scenario"], res["workers"], res["forks"]))
+    log("Scale: %d devices (%s), no latency, fleet pool %d (forks %d), %d emulator process(es)"
+        % (res["devices"], res["scenario"], res["workers"], res["forks"], res["emulator_processes"]))
     log("  ours diagnose: %.1f s (rc %s; %s requests, %s per device, min/median/max %s over %s devices; load %.1f -> %.1f)"
         % (ours["seconds"], ours["rc"], ours["requests"], ours["requests_per_device"],
            ours.get("requests_per_device_min_median_max"), ours.get("devices_with_requests"), ours["loadavg_1m_before"],
            ours["loadavg_1m_after"]))
     log("  controller: ru_maxrss %s MiB (largest process), process tree peak %s MiB (sampled sum of PSS)"
         % (ours.get("ru_maxrss_mib"), ours.get("tree_pss_peak_mib")))
-    log("  emulator: start %.1f s, RSS %s MiB after start, peak %s MiB; open files peak %s; audit entries dropped: %s;"
+    log("  emulator: start %.1f s, RSS %s MiB after start, peak %s MiB; open files peak %s (largest process); audit entries dropped: %s;"
         " CPU %s s (%s ms per request)"
         % (res["emulator_start_s"], res["emulator_rss_after_start_mib"], res["emulator_peak_rss_mib"],
            res.get("emulator_open_files_peak"), ours.get("audit_dropped"), res.get("emulator_cpu_s"),
@@ -250,6 +250,8 @@ def main():
                         help="fleet pool of the latency and scale runs: -e fortifleet_workers, and the floor's pool")
     parser.add_argument("--run-forks", dest="run_forks", type=int, default=None,
                         help="-f of the latency and scale runs (default: --workers; before issue 19 the pool is forks)")
+    parser.add_argument("--emulator-shards", default="auto",
+                        help="emulator processes of the scale runs (default auto: as the open-files hard limit needs)")
     parser.add_argument("--rss", action="store_true", help="also measure the controller's RSS in the latency runs")
     parser.add_argument("--slicing", nargs="?", const="", default=None, metavar="ARGS",
                         help="run benchmarks/slicing.py (if present) with these arguments")
@@ -310,7 +312,8 @@ def main():
 
     for size in [int(x) for x in args.scale_sizes.split(",") if x.strip() and int(x) > 0]:
         log("scale benchmark: %d devices, no latency, pool %d" % (size, args.workers))
-        res = fleet.bench_scale(size, args.workers, run_forks, log, keep=args.keep)
+        shards = args.emulator_shards if args.emulator_shards == "auto" else int(args.emulator_shards)
+        res = fleet.bench_scale(size, args.workers, run_forks, log, keep=args.keep, shards=shards)
         save_sized("scale", size, res, command)
         print_scale(res)
 

@@ -59,6 +59,9 @@ def parser() -> argparse.ArgumentParser:
                    "(ha.py; the seeds fleet pairs its last two healthy devices)")
     s.add_argument("--audit-max", type=int, default=0,
                    help="audit entries kept, oldest dropped first (default 0: 200 per device, at least 200,000)")
+    s.add_argument("--shard", default="1/1", metavar="I/N",
+                   help="serve only devices i with (i - 1) %% N == I - 1 (run N processes with the same --devices, "
+                        "--seed and --port; fortigate_emulator.testing merges their inventories)")
     s.add_argument("--seed", type=int, default=None, help="seed for keys/passwords/codes and random faults")
     sub.add_parser("scenarios", help="list scenarios")
     sub.add_parser("profiles", help="list version profiles")
@@ -102,11 +105,16 @@ def main(argv=None) -> int:
     except ValueError as exc:
         print(f"--faults: invalid JSON: {exc}", file=sys.stderr)
         return 2
-    opts = Options(ha_pairs=args.ha_pairs, devices=args.devices, scenario=args.scenario, profile=args.profile, http=args.http,
+    try:
+        shard, shards = (int(x) for x in args.shard.split("/"))
+    except ValueError:
+        print(f"--shard: expected I/N, got {args.shard!r}", file=sys.stderr)
+        return 2
+    opts = Options(shard=shard, shards=shards, ha_pairs=args.ha_pairs, devices=args.devices, scenario=args.scenario, profile=args.profile, http=args.http,
                    port=args.port, single_address=args.single_address, state_dir=args.state_dir, faults=flt,
                    tls_fault=args.tls_fault, lockout_seconds=args.lockout_seconds, seed=args.seed,
                    control_port=args.control_port, inventory=args.inventory, audit_max=args.audit_max)
-    _raise_nofile(opts.devices)
+    _raise_nofile(-(-opts.devices // max(1, opts.shards)))
     try:
         return asyncio.run(serve(opts))
     except (ValueError, OSError) as exc:

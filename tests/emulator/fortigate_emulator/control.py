@@ -90,7 +90,8 @@ def build_app(fleet) -> web.Application:
     async def fleet_scenario(request):
         data = await body(request)
         if data.get("scenario") == "seeds":
-            names = scenarios.seeds_scenarios(len(fleet.devices))
+            spread = scenarios.seeds_scenarios(fleet.opts.devices)  # the whole fleet's, also in a shard (server.py)
+            names = [spread[dev.index - 1] for dev in fleet.devices]
         else:
             names = [_scenario_name(data)] * len(fleet.devices)
         for dev, name in zip(fleet.devices, names):
