@@ -28,6 +28,7 @@ Only the standard library is used, so it works in any test environment.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import inspect
 import json
@@ -403,16 +404,20 @@ def _start_shards(shards, devices, port=None, seed=None, state_dir=None, invento
         port = free_port()
     if seed is None:
         seed = int.from_bytes(os.urandom(6), "big")  # one seed for every shard: reproducible together
-    started = []
-    try:
-        for i in range(1, shards + 1):
-            shard_dir = os.path.join(state_dir, "shard-%d" % i)
-            started.append(start_emulator(devices=devices, port=port, seed=seed, state_dir=shard_dir,
-                                          extra_args=list(extra_args) + ["--shard", "%d/%d" % (i, shards)], **kwargs))
-    except BaseException:
+
+    def start(i):
+        return start_emulator(devices=devices, port=port, seed=seed, state_dir=os.path.join(state_dir, "shard-%d" % i),
+                              extra_args=list(extra_args) + ["--shard", "%d/%d" % (i, shards)], **kwargs)
+
+    # The shards start side by side (each builds its devices and certificates on its own core when there is one).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=shards) as pool:
+        futures = [pool.submit(start, i) for i in range(1, shards + 1)]
+    started = [f.result() for f in futures if f.exception() is None]
+    failed = [f.exception() for f in futures if f.exception() is not None]
+    if failed:
         for emu in started:
             emu.stop()
-        raise
+        raise failed[0]
     cas = [emu.ca_path for emu in started if emu.ca_path]
     merge_inventories([emu.inventory for emu in started], cas, inventory, os.path.join(state_dir, "ca.pem"))
     return EmulatorShards(started, inventory, os.path.join(state_dir, "ca.pem") if cas else None, state_dir)
