@@ -44,12 +44,13 @@ help:
 	@echo '  make sanity-2.20, units-2.21, ... (one core); make venvs (every matrix venv and the vendor venv)'
 	@echo 'Other:'
 	@echo '  make setup    the virtual environment (.venv) and the collection layout (.build)'
-	@echo '  make bench    the benchmarks (benchmarks/)'
+	@echo '  make bench    the benchmarks (benchmarks/): 100 devices vs the vendor and the floor, 1,000 behind a WAN latency'
+	@echo '  make bench-10k  the 10,000-device run (no latency: wall time, controller and emulator RSS; takes minutes)'
 	@echo '  make clean    remove build and report output'
 
 .PHONY: help setup layout test test-suites pytest gates unit integration emulator-tests lint galaxy docs-lint changelog-lint ee \
         sanity units $(addprefix sanity-,$(CORES)) $(addprefix units-,$(CORES)) integration-newest venvs docs demo \
-        bench clean
+        bench bench-10k clean
 
 setup: $(STAMP) layout
 
@@ -158,8 +159,14 @@ docs: setup
 demo: setup
 	$(BIN)/python tools/demo.py
 
+# make bench: fortigate_info action vs classic, emulator throughput, 100 devices (ours, the vendor, the floor), then
+# 1,000 devices behind 100 ms +- 20 ms (ours vs the fan-out floor; requests and round trips per device and scenario).
 bench: setup $(VENDOR_VENV)/.installed-stamp
 	$(BIN)/python benchmarks/run.py
+
+# 10,000 devices without latency: diagnose wall time, the controller's peak RSS, the emulator's apart (benchmarks/README.md).
+bench-10k: setup
+	$(BIN)/python benchmarks/run.py --fleet-only --sizes 0 --latency-sizes 0 --scale-sizes 10000
 
 clean:
 	rm -rf .build .cache .pytest_cache fortifleet-report docs/build docs/temp-rst

@@ -26,7 +26,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
 
-from fortigate_emulator.testing import running_emulator  # noqa: E402
+from fortigate_emulator.testing import running_emulator, shards_needed  # noqa: E402
 from tests.integration.harness import ansible_env  # noqa: E402
 
 import floor  # noqa: E402
@@ -217,8 +217,8 @@ def bench_fleet(size, forks, vendor_path, log, profile=None, keep=False, vendor=
         rem = step("ours remediate", lambda: run_ours(emu, "fortifleet.auth.remediate", forks, work, "remediate"))
         audits["remediate"] = emu.audit()
         emu.clear_audit()
-        rem2 = step("ours remediate again", lambda: run_ours(emu, "fortifleet.auth.remediate", forks, work,
-                                                               "remediate-2"))
+        rem2 = step("ours remediate again",
+                    lambda: run_ours(emu, "fortifleet.auth.remediate", forks, work, "remediate-2"))
         audits["remediate_again"] = emu.audit()
         vdiag = vrem = None
         if vendor and vendor_path:
@@ -295,3 +295,266 @@ def forks_sweep(size, forks_list, log):
 def load_yaml(path):
     with open(path) as handle:
         return yaml.safe_load(handle)
+
+
+# -- issue 19: a WAN latency, and 10,000 devices ------------------------------------------------------------------
+
+import threading  # noqa: E402
+
+from fortigate_emulator import audit_stats  # noqa: E402
+
+# Runs the playbook as its only child and reports that child tree's peak RSS: ru_maxrss of RUSAGE_CHILDREN is the
+# largest single process among the waited-for descendants (ansible-playbook itself or one of its forks).
+RSS_CHILD = ("import resource, subprocess, sys\n"
+             "rc = subprocess.call(sys.argv[1:])\n"
+             "sys.stderr.write('BENCH_MAXRSS_KB=%d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+             "sys.exit(rc)\n")
+MAXRSS = re.compile(r"BENCH_MAXRSS_KB=(\d+)")
+
+
+def _memory_kb(pid):
+    """A process's proportional set size (KiB): its private pages plus its share of the pages it shares with its
+    forks (RSS would count Ansible's copy-on-write forks' shared pages once per fork)."""
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as handle:
+            return int(re.search(r"^Pss:\s+(\d+)", handle.read(), re.M).group(1))
+    except (OSError, AttributeError):
+        return 0
+
+
+def _process_tree_pss_kb(root):
+    """Sum of the PSS (KiB) of ROOT and its descendants now, from /proc (Linux)."""
+    children = collections.defaultdict(list)
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            children[int(fields[1])].append(int(pid))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += _memory_kb(pid)
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+class Peak(threading.Thread):
+    """Samples MEASURE() every INTERVAL seconds until stopped; `.peak` is the highest value seen."""
+
+    def __init__(self, measure, interval=0.5):
+        super().__init__(daemon=True)
+        self.measure, self.interval, self.peak, self.stop = measure, interval, 0, threading.Event()
+
+    def run(self):
+        while not self.stop.wait(self.interval):
+            try:
+                self.peak = max(self.peak, self.measure())
+            except OSError:
+                pass
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.join()
+
+
+class TreeRSS(Peak):
+    """The summed PSS (KiB) of a process tree, sampled every half second; `.peak_kb` is the highest sum seen."""
+
+    def __init__(self, pid):
+        super().__init__(lambda: _process_tree_pss_kb(pid))
+
+    @property
+    def peak_kb(self):
+        return self.peak
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds a process has used so far (/proc/PID/stat): load-independent, unlike wall time."""
+    with open("/proc/%d/stat" % pid) as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+
+
+def open_files(pid):
+    """How many file descriptors the process has open now (listening sockets, connections, files)."""
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def emulator_pids(emu):
+    """The emulator's processes: one, or one per shard (fortigate_emulator.testing.EmulatorShards)."""
+    return [proc.pid for proc in getattr(emu, "procs", [emu.proc])]
+
+
+def emulator_peak_rss_kb(emu):
+    """The emulator's peak RSS (VmHWM; summed over its shards), measured apart from the controller's."""
+    total = 0
+    for pid in emulator_pids(emu):
+        try:
+            with open("/proc/%d/status" % pid) as handle:
+                total += int(re.search(r"VmHWM:\s+(\d+)", handle.read()).group(1))
+        except (OSError, AttributeError):
+            return None
+    return total
+
+
+def run_ours_measured(emu, playbook, workers, forks, work, tag, rss=False):
+    """Our playbook with the fleet pool WORKERS (-e fortifleet_workers, the inventory setting of issue 19; the
+    code before it sizes the pool by forks, so -f FORKS too). Output goes to a log file, not to memory.
+    With RSS: ru_maxrss of the playbook's process tree from a fresh child, and the sampled peak of its summed PSS."""
+    report_dir = os.path.join(work, "report-" + tag)
+    timer = os.path.join(work, "timer-%s.json" % tag)
+    log_path = os.path.join(work, "%s.log" % tag)
+    env = ansible_env({"ANSIBLE_CALLBACK_PLUGINS": CALLBACKS, "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
+                       "BENCH_TIMER_FILE": timer})
+    cmd = [PLAYBOOK_BIN, "-i", emu.inventory, "-f", str(forks), playbook, "-e", "fortifleet_report_dir=" + report_dir,
+           "-e", "fortifleet_workers=%d" % workers]
+    if rss:
+        cmd = [sys.executable, "-c", RSS_CHILD] + cmd
+    start = time.monotonic()
+    with open(log_path, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=work)
+        sampler = TreeRSS(proc.pid) if rss else None
+        if sampler:
+            sampler.start()
+        proc.wait()
+    elapsed = time.monotonic() - start
+    result = {"seconds": round(elapsed, 2), "rc": proc.returncode, "workers": workers, "forks": forks,
+              "command": " ".join(cmd[3:] if rss else cmd), "log": log_path}
+    if sampler:
+        sampler.stop.set()
+        sampler.join()
+        with open(log_path) as handle:
+            found = MAXRSS.findall(handle.read()[-4000:])
+        result["ru_maxrss_mib"] = round(int(found[-1]) / 1024.0, 1) if found else None
+        result["tree_pss_peak_mib"] = round(sampler.peak_kb / 1024.0, 1)
+    try:
+        with open(os.path.join(report_dir, "report.json")) as handle:
+            result["by_status"] = json.load(handle)["summary"].get("by_status")
+    except (OSError, ValueError, KeyError):
+        result["by_status"] = None
+    if os.path.exists(timer):
+        with open(timer) as handle:
+            timings = json.load(handle)
+        result["top_tasks"] = top_tasks(timings, 6)
+    return result
+
+
+def trips_by_scenario(stats, scenarios):
+    """{scenario: {devices, requests: [min, median, max], round_trips: [...]}} from audit_stats.per_device."""
+    out = collections.OrderedDict()
+    for scenario in sorted(set(scenarios.values()), key=lambda s: (s != "healthy", s)):
+        names = [n for n, s in scenarios.items() if s == scenario and n in stats]
+        if not names:
+            continue
+        row = collections.OrderedDict(devices=len(names))
+        for key in ("requests", "round_trips", "writes"):
+            values = [stats[n][key] for n in names]
+            row[key] = [min(values), statistics.median(values), max(values)]
+        out[scenario] = row
+    return out
+
+
+def _api(audit):
+    return [r for r in audit if r["path"].startswith("/api/v2/")]
+
+
+def _step(size, name, func, log):
+    log("  [%d] %s ..." % (size, name))
+    load = os.getloadavg()[0]
+    out = func()
+    out["loadavg_1m_before"] = round(load, 2)
+    out["loadavg_1m_after"] = round(os.getloadavg()[0], 2)
+    log("  [%d] %s: %.1f s (rc %s, load %.1f -> %.1f)"
+        % (size, name, out["seconds"], out.get("rc", "-"), load, out["loadavg_1m_after"]))
+    return out
+
+
+def bench_latency(size, workers, forks, latency_ms, jitter_ms, log, rss=False, keep=False):
+    """Our diagnose on a `seeds` fleet behind a WAN latency, the fan-out floor on the same fleet, their ratio, and
+    requests / sequential round trips per device and scenario (audit_stats.per_device)."""
+    work = tempfile.mkdtemp(prefix="fortifleet-bench-latency-%d-" % size)
+    faults = {"latency_ms": latency_ms, "jitter_ms": jitter_ms} if latency_ms or jitter_ms else None
+    result = {"devices": size, "workers": workers, "forks": forks, "latency_ms": latency_ms, "jitter_ms": jitter_ms,
+              "scenario": "seeds", "floor_fanout": floor.FANOUT}
+    with running_emulator(devices=size, scenario="seeds", port="auto", seed=1, faults=faults, timeout=600) as emu:
+        result["emulator_start_s"] = round(emu.start_seconds, 1)
+        scenarios = dict((d["name"], d["scenario"]) for d in emu.devices())
+        emu.reset()  # a reset keeps the fleet faults (the latency)
+        cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu))
+        with Peak(lambda: max(open_files(pid) for pid in emulator_pids(emu)), 1.0) as fds:
+            ours = _step(size, "ours diagnose, latency %s±%s ms" % (latency_ms, jitter_ms),
+                         lambda: run_ours_measured(emu, "fortifleet.auth.diagnose", workers, forks, work, "diagnose",
+                                                   rss), log)
+        cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu)) - cpu
+        result["emulator_open_files_peak"] = fds.peak
+        audit = _api(emu.audit())
+        result["emulator_cpu_ms_per_request"] = round(1000.0 * cpu / max(1, len(audit)), 2)
+        health = emu.health()
+        ours["requests"] = len(audit)
+        ours["audit_dropped"] = health.get("audit_dropped")
+        stats = audit_stats.per_device(audit)
+        emu.reset()
+        fl = _step(size, "floor (fan-out %d, %d devices at a time)" % (floor.FANOUT, workers),
+                   lambda: floor.replay_fanout(audit, emu.inventory, workers), log)
+        floor_stats = audit_stats.per_device(_api(emu.audit()))
+        fl["round_trips_median"] = statistics.median(s["round_trips"] for s in floor_stats.values()) if floor_stats else None
+        result["emulator_peak_rss_mib"] = round((emulator_peak_rss_kb(emu) or 0) / 1024.0, 1)
+    result["ours"] = ours
+    result["floor"] = fl
+    result["ratio_ours_over_floor"] = round(ours["seconds"] / fl["seconds"], 2) if fl["seconds"] else None
+    result["per_scenario"] = trips_by_scenario(stats, scenarios)
+    result["targets"] = {"diagnose_within_30s": ours["seconds"] <= 30 if size >= 1000 and latency_ms >= 100 else None}
+    if not keep:
+        import shutil
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        result["work_dir"] = work
+    return result
+
+
+def bench_scale(size, workers, forks, log, scenario="healthy", keep=False, shards="auto"):
+    """Our diagnose on SIZE devices without latency: wall time, the controller's peak RSS, the emulator's apart.
+    SHARDS emulator processes ("auto": as many as the open-files hard limit needs, testing.shards_needed)."""
+    work = tempfile.mkdtemp(prefix="fortifleet-bench-scale-%d-" % size)
+    if shards == "auto":
+        shards = shards_needed(size)
+    result = {"devices": size, "workers": workers, "forks": forks, "scenario": scenario, "emulator_processes": shards}
+    with running_emulator(devices=size, scenario=scenario, port="auto", seed=1, timeout=1200, shards=shards) as emu:
+        result["emulator_start_s"] = round(emu.start_seconds, 1)
+        result["emulator_rss_after_start_mib"] = round((emulator_peak_rss_kb(emu) or 0) / 1024.0, 1)
+        cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu))
+        with Peak(lambda: max(open_files(pid) for pid in emulator_pids(emu)), 1.0) as fds:
+            ours = _step(size, "ours diagnose", lambda: run_ours_measured(emu, "fortifleet.auth.diagnose", workers,
+                                                                          forks, work, "diagnose", rss=True), log)
+        cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu)) - cpu
+        result["emulator_open_files_peak"] = fds.peak
+        health = emu.health()
+        audit = _api(emu.audit())
+        result["emulator_cpu_s"] = round(cpu, 1)
+        result["emulator_cpu_ms_per_request"] = round(1000.0 * cpu / max(1, len(audit)), 2)
+        ours["requests"] = len(audit)
+        ours["audit_dropped"] = health.get("audit_dropped")
+        ours["requests_per_device"] = round(len(audit) / float(size), 2)
+        counts = sorted(collections.Counter(r["device"] for r in audit).values())
+        ours["devices_with_requests"] = len(counts)  # a run cut short, or devices never reached, show here
+        ours["requests_per_device_min_median_max"] = [counts[0], statistics.median(counts), counts[-1]] if counts else None
+        result["emulator_peak_rss_mib"] = round((emulator_peak_rss_kb(emu) or 0) / 1024.0, 1)
+    result["ours"] = ours
+    result["targets"] = {
+        "diagnose_within_5min": ours["seconds"] <= 300 if size >= 10000 else None,
+        "controller_rss_within_1_5GiB": (ours.get("ru_maxrss_mib") or 0) <= 1536 if size >= 10000 else None,
+    }
+    if not keep:
+        import shutil
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        result["work_dir"] = work
+    return result

@@ -1,5 +1,12 @@
 """The floor: plain Python that makes exactly the HTTP requests a recorded run made, nothing else.
 
+Two floors:
+  * `replay`: each device's requests in order, one after the other (the 100-device comparison);
+  * `replay_fanout`: with a WAN latency, "every device's necessary reads, each device's independent reads in
+    parallel": each device's distinct reads of the recorded run, the first alone (a client learns the firmware
+    first), then the rest concurrently, at most FANOUT in flight per device (the per-device bound our code uses),
+    on a pool of as many devices at a time as our fleet pool.
+
 The requests come from the emulator's audit of our run (method, path, query; bodies are never
 recorded, so the floor replays only reads: it is run against the audit of `diagnose`, which is
 read-only). One job per device keeps that device's request order; a thread pool of the same size as
@@ -73,3 +80,76 @@ def replay(audit, inventory, workers, reads_only=True):
     elapsed = time.monotonic() - start
     return {"seconds": round(elapsed, 2), "requests": sum(total.values()), "devices": len(jobs),
             "workers": workers, "statuses": dict((str(k), v) for k, v in sorted(total.items()))}
+
+
+FANOUT = 4  # requests in flight per device: the bound of our fleet's per-device fan-out (issue 19)
+
+
+def _distinct(reqs):
+    """The requests in order, each (method, path, query) once: a second identical read is never necessary."""
+    seen = set()
+    return [r for r in reqs if not (r in seen or seen.add(r))]
+
+
+def replay_fanout(audit, inventory, workers, fanout=FANOUT):
+    """The latency floor: per device the first read alone, the rest FANOUT at a time; WORKERS devices at a time.
+
+    Each lane of a device has its own requests.Session (its own connection, as a per-device fan-out needs), closed
+    when the device is done. Returns wall seconds, request counts and status counts."""
+    all_vars, hosts = inventory_hosts(inventory)
+    ca_path = all_vars.get("fortigate_ca_path")
+    recorded = requests_by_device(audit)
+    writes = sum(1 for reqs in recorded.values() for method, _, _ in reqs if method != "GET")
+    if writes:
+        raise ValueError("the floor replays reads only, the audit has %d writes" % writes)
+    jobs = collections.OrderedDict((name, _distinct(reqs)) for name, reqs in recorded.items())
+
+    def run_device(name):
+        host = hosts[name]
+        base = "https://%s:%s" % (host.get("ansible_host", name), host.get("fortigate_port", 443))
+        headers = {"Authorization": "Bearer %s" % host["fortigate_access_token"]}
+        statuses = collections.Counter()
+        lock = threading.Lock()
+        first, rest = jobs[name][0], iter(jobs[name][1:])
+
+        def call(sess, req):
+            method, path, query = req
+            resp = sess.request(method, base + path + ("?" + query if query else ""), headers=headers,
+                                verify=ca_path, timeout=30)
+            resp.content  # read the whole body, as a client must
+            with lock:
+                statuses[resp.status_code] += 1
+
+        def lane(sess):
+            while True:
+                with lock:
+                    req = next(rest, None)
+                if req is None:
+                    return
+                call(sess, req)
+
+        sessions = [requests.Session() for _ in range(max(1, min(fanout, len(jobs[name]) - 1)))]
+        for sess in sessions:
+            sess.trust_env = False  # REQUESTS_CA_BUNDLE would override verify=
+        try:
+            call(sessions[0], first)
+            threads = [threading.Thread(target=lane, args=(sess,)) for sess in sessions[1:]]
+            for thread in threads:
+                thread.start()
+            lane(sessions[0])
+            for thread in threads:
+                thread.join()
+        finally:
+            for sess in sessions:
+                sess.close()
+        return statuses
+
+    start = time.monotonic()
+    total = collections.Counter()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        for statuses in pool.map(run_device, list(jobs)):
+            total.update(statuses)
+    elapsed = time.monotonic() - start
+    return {"seconds": round(elapsed, 2), "requests": sum(total.values()), "devices": len(jobs), "workers": workers,
+            "fanout": fanout, "recorded_requests": sum(len(r) for r in recorded.values()),
+            "statuses": dict((str(k), v) for k, v in sorted(total.items()))}

@@ -9,7 +9,13 @@
    fortinet.fortios baseline (benchmarks/vendor_baseline.yml), the floor (benchmarks/floor.py),
    HTTP requests per device and scenario, and writes on an idempotent second remediate.
 
-Results are merged into benchmarks/results.json (fleet results under "fleet" -> "<size>").
+4. Issue 19: our diagnose behind a WAN latency (default 1,000 devices, 100 ms +- 20 ms) against the fan-out
+   floor, with requests and sequential round trips per device and scenario; and, on request, the scale run
+   (10,000 devices, no latency: wall time, controller peak RSS, the emulator's RSS apart).
+5. `--slicing`: benchmarks/slicing.py (job slicing + merge), when it exists.
+
+Results are merged into benchmarks/results.json (fleet results under "fleet" -> "<size>", "latency" -> "<size>",
+"scale" -> "<size>"), each with the command line and the load average before and after every step.
 Sizes: --sizes 100,500 or BENCH_SIZES=20 (quick check); default 100 (see benchmarks/README.md).
 """
 import argparse
@@ -17,6 +23,7 @@ import datetime
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -145,6 +152,79 @@ def print_fleet(res):
     log("  targets: %s" % ", ".join("%s=%s" % kv for kv in res["targets"].items()))
 
 
+def print_latency(res):
+    ours, fl = res["ours"], res["floor"]
+    log("")
+    log("Fleet of %d devices (seeds mix), latency %s ms +- %s ms, fleet pool %d (forks %d)"
+        % (res["devices"], res["latency_ms"], res["jitter_ms"], res["workers"], res["forks"]))
+    log("  ours diagnose: %.1f s (rc %s, %d requests, load %.1f -> %.1f)" % (
+        ours["seconds"], ours["rc"], ours["requests"], ours["loadavg_1m_before"], ours["loadavg_1m_after"]))
+    log("  floor (distinct reads, first alone, then %d at a time per device, %d devices at a time): %.1f s"
+        " (%d requests of %d recorded; median %s round trips)"
+        % (res["floor_fanout"], fl["workers"], fl["seconds"], fl["requests"], fl["recorded_requests"],
+           fl["round_trips_median"]))
+    log("  ours/floor: %sx   target <= 30 s: %s" % (fmt(res["ratio_ours_over_floor"], "%.2f"),
+                                                    res["targets"]["diagnose_within_30s"]))
+    if ours.get("ru_maxrss_mib") is not None:
+        log("  controller: ru_maxrss %s MiB, process tree peak %s MiB" % (ours["ru_maxrss_mib"], ours["tree_pss_peak_mib"]))
+    log("  emulator: start %s s, peak RSS %s MiB, open files peak %s, audit entries dropped %s, %s CPU ms per request"
+        % (res["emulator_start_s"], res["emulator_peak_rss_mib"], res.get("emulator_open_files_peak"),
+           ours.get("audit_dropped"), res.get("emulator_cpu_ms_per_request")))
+    log("  requests / sequential round trips per device (min/median/max):")
+    log("  %-27s %5s %-12s %-12s" % ("scenario", "n", "requests", "round trips"))
+
+    def cell(values):
+        return "%g" % values[1] if values[0] == values[2] else "%g-%g (%g)" % (values[0], values[2], values[1])
+    for scenario, row in res["per_scenario"].items():
+        log("  %-27s %5d %-12s %-12s" % (scenario, row["devices"], cell(row["requests"]), cell(row["round_trips"])))
+
+
+def print_scale(res):
+    ours = res["ours"]
+    log("")
+    log("Scale: %d devices (%s), no latency, fleet pool %d (forks %d), %d emulator process(es)"
+        % (res["devices"], res["scenario"], res["workers"], res["forks"], res["emulator_processes"]))
+    log("  ours diagnose: %.1f s (rc %s; %s requests, %s per device, min/median/max %s over %s devices; load %.1f -> %.1f)"
+        % (ours["seconds"], ours["rc"], ours["requests"], ours["requests_per_device"],
+           ours.get("requests_per_device_min_median_max"), ours.get("devices_with_requests"), ours["loadavg_1m_before"],
+           ours["loadavg_1m_after"]))
+    log("  controller: ru_maxrss %s MiB (largest process), process tree peak %s MiB (sampled sum of PSS)"
+        % (ours.get("ru_maxrss_mib"), ours.get("tree_pss_peak_mib")))
+    log("  emulator: start %.1f s, RSS %s MiB after start, peak %s MiB; open files peak %s (largest process); audit entries dropped: %s;"
+        " CPU %s s (%s ms per request)"
+        % (res["emulator_start_s"], res["emulator_rss_after_start_mib"], res["emulator_peak_rss_mib"],
+           res.get("emulator_open_files_peak"), ours.get("audit_dropped"), res.get("emulator_cpu_s"),
+           res.get("emulator_cpu_ms_per_request")))
+    for t in ours.get("top_tasks", []):
+        log("    %8.1f s  %s" % (t["seconds"], t["task"]))
+    log("  targets: %s" % ", ".join("%s=%s" % kv for kv in res["targets"].items()))
+
+
+def save_sized(key, size, res, command):
+    res["date"] = datetime.datetime.now().isoformat(timespec="seconds")
+    res["cpus"] = os.cpu_count()
+    res["bench_command"] = command
+    data = {}
+    if os.path.exists(RESULTS):
+        with open(RESULTS) as handle:
+            data = json.load(handle)
+    runs = data.get(key, {})
+    runs[str(size)] = res
+    save(key, runs)
+
+
+def run_slicing(extra):
+    """Engineer S's benchmarks/slicing.py (4 slices by ansible-runner + merge), when it exists: its own output."""
+    script = os.path.join(ROOT, "benchmarks", "slicing.py")
+    if not os.path.exists(script):
+        log("slicing benchmark skipped: benchmarks/slicing.py does not exist")
+        return
+    cmd = [sys.executable, script] + shlex.split(extra)
+    log("slicing benchmark: %s (load %.1f)" % (" ".join(cmd), os.getloadavg()[0]))
+    rc = subprocess.call(cmd)
+    log("slicing benchmark: rc %d (load %.1f)" % (rc, os.getloadavg()[0]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=100, help="fortigate_info benchmark size")
@@ -160,7 +240,24 @@ def main():
     parser.add_argument("--sweep-devices", type=int, default=100)
     parser.add_argument("--fleet-only", action="store_true", help="skip the fortigate_info and emulator benchmarks")
     parser.add_argument("--keep", action="store_true", help="keep the logs and reports of the fleet runs")
+    parser.add_argument("--latency-sizes", default=os.environ.get("BENCH_LATENCY_SIZES", "1000"),
+                        help="sizes of the WAN latency runs (seeds mix, ours vs the fan-out floor); 0 skips them")
+    parser.add_argument("--latency-ms", type=float, default=100.0, help="latency of every request (emulator fault)")
+    parser.add_argument("--jitter-ms", type=float, default=20.0, help="+- jitter of that latency (emulator fault)")
+    parser.add_argument("--scale-sizes", default=os.environ.get("BENCH_SCALE_SIZES", ""),
+                        help="sizes of the no-latency scale runs (healthy, controller RSS), e.g. 10000 (make bench-10k)")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "50")),
+                        help="fleet pool of the latency and scale runs: -e fortifleet_workers, and the floor's pool")
+    parser.add_argument("--run-forks", dest="run_forks", type=int, default=None,
+                        help="-f of the latency and scale runs (default: --workers; before issue 19 the pool is forks)")
+    parser.add_argument("--emulator-shards", default="auto",
+                        help="emulator processes of the scale runs (default auto: as the open-files hard limit needs)")
+    parser.add_argument("--rss", action="store_true", help="also measure the controller's RSS in the latency runs")
+    parser.add_argument("--slicing", nargs="?", const="", default=None, metavar="ARGS",
+                        help="run benchmarks/slicing.py (if present) with these arguments")
     args = parser.parse_args()
+    command = " ".join(shlex.quote(a) for a in [os.path.relpath(sys.executable, ROOT), "benchmarks/run.py"] + sys.argv[1:])
+    run_forks = args.run_forks or args.workers
 
     if not args.fleet_only:
         execution = bench_execution(args.devices, args.forks)
@@ -182,10 +279,8 @@ def main():
                              "date": datetime.datetime.now().isoformat(timespec="seconds")})
 
     sizes = [int(x) for x in args.sizes.split(",") if x.strip() and int(x) > 0]
-    if not sizes:
-        return
     vendor_path = None
-    if not args.no_vendor:
+    if sizes and not args.no_vendor:
         vendor_path, error = fleet.vendor_collections_path()
         if not vendor_path:
             log("vendor baseline skipped: no fortinet.fortios (%s)" % error)
@@ -197,6 +292,7 @@ def main():
                                 vendor=not args.no_vendor)
         res["date"] = datetime.datetime.now().isoformat(timespec="seconds")
         res["cpus"] = os.cpu_count()
+        res["bench_command"] = command
         data = {}
         if os.path.exists(RESULTS):
             with open(RESULTS) as handle:
@@ -205,6 +301,24 @@ def main():
         fleet_results[str(size)] = res
         save("fleet", fleet_results)
         print_fleet(res)
+
+    for size in [int(x) for x in args.latency_sizes.split(",") if x.strip() and int(x) > 0]:
+        log("latency benchmark: %d devices, %s ms +- %s ms, pool %d" % (size, args.latency_ms, args.jitter_ms,
+                                                                        args.workers))
+        res = fleet.bench_latency(size, args.workers, run_forks, args.latency_ms, args.jitter_ms, log, rss=args.rss,
+                                  keep=args.keep)
+        save_sized("latency", size, res, command)
+        print_latency(res)
+
+    for size in [int(x) for x in args.scale_sizes.split(",") if x.strip() and int(x) > 0]:
+        log("scale benchmark: %d devices, no latency, pool %d" % (size, args.workers))
+        shards = args.emulator_shards if args.emulator_shards == "auto" else int(args.emulator_shards)
+        res = fleet.bench_scale(size, args.workers, run_forks, log, keep=args.keep, shards=shards)
+        save_sized("scale", size, res, command)
+        print_scale(res)
+
+    if args.slicing is not None:
+        run_slicing(args.slicing)
 
 
 if __name__ == "__main__":

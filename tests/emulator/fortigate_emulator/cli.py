@@ -16,14 +16,25 @@ from .server import Fleet, Options
 from .tls import TLS_MODES
 
 
-def _raise_nofile():
+def _raise_nofile(devices: int):
+    """Raise the open-files limit (soft) to the hard limit, and say so when even that is too small.
+
+    The emulator holds one listening socket per device (devices * 1), one per open client connection (a fleet run
+    keeps up to its pool size x per-device fan-out of them, more if the client keeps idle connections), the control
+    API and a few files: at least devices + 1024 (benchmarks/README.md "The emulator at 10,000 devices")."""
     try:
         import resource
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         if soft < hard:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
     except (ImportError, ValueError, OSError):
-        pass
+        return
+    needed = devices + 1024
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        sys.stderr.write(f"fortigate-emulator: the open-files limit is {soft}, {devices} devices need at least {needed} "
+                         "(one listening socket per device plus the client connections): raise the hard limit "
+                         "(ulimit -Hn, LimitNOFILE= of a systemd unit, --ulimit nofile= of a container)\n")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -46,6 +57,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--lockout-seconds", type=float, default=60.0)
     s.add_argument("--ha-pairs", default="", help="HA pairs 'PRIMARY-SECONDARY,...' by device index, e.g. 1-2,5-6 "
                    "(ha.py; the seeds fleet pairs its last two healthy devices)")
+    s.add_argument("--audit-max", type=int, default=0,
+                   help="audit entries kept, oldest dropped first (default 0: 200 per device, at least 200,000)")
+    s.add_argument("--shard", default="1/1", metavar="I/N",
+                   help="serve only devices i with (i - 1) %% N == I - 1 (run N processes with the same --devices, "
+                        "--seed and --port; fortigate_emulator.testing merges their inventories)")
     s.add_argument("--seed", type=int, default=None, help="seed for keys/passwords/codes and random faults")
     sub.add_parser("scenarios", help="list scenarios")
     sub.add_parser("profiles", help="list version profiles")
@@ -89,11 +105,16 @@ def main(argv=None) -> int:
     except ValueError as exc:
         print(f"--faults: invalid JSON: {exc}", file=sys.stderr)
         return 2
-    opts = Options(ha_pairs=args.ha_pairs, devices=args.devices, scenario=args.scenario, profile=args.profile, http=args.http,
+    try:
+        shard, shards = (int(x) for x in args.shard.split("/"))
+    except ValueError:
+        print(f"--shard: expected I/N, got {args.shard!r}", file=sys.stderr)
+        return 2
+    opts = Options(shard=shard, shards=shards, ha_pairs=args.ha_pairs, devices=args.devices, scenario=args.scenario, profile=args.profile, http=args.http,
                    port=args.port, single_address=args.single_address, state_dir=args.state_dir, faults=flt,
                    tls_fault=args.tls_fault, lockout_seconds=args.lockout_seconds, seed=args.seed,
-                   control_port=args.control_port, inventory=args.inventory)
-    _raise_nofile()
+                   control_port=args.control_port, inventory=args.inventory, audit_max=args.audit_max)
+    _raise_nofile(-(-opts.devices // max(1, opts.shards)))
     try:
         return asyncio.run(serve(opts))
     except (ValueError, OSError) as exc:

@@ -32,7 +32,8 @@ def build_app(fleet) -> web.Application:
             raise web.HTTPBadRequest(text='{"error": "invalid JSON"}', content_type="application/json")
 
     async def health(request):
-        return _j({"status": "ok", "devices": len(fleet.devices), "seq": fleet.seq})
+        return _j({"status": "ok", "devices": len(fleet.devices), "seq": fleet.seq,
+                   "audit_max": fleet.audit.maxlen, "audit_dropped": fleet.audit_dropped})
 
     async def devices(request):
         return _j([d.summary() for d in fleet.devices])
@@ -89,7 +90,8 @@ def build_app(fleet) -> web.Application:
     async def fleet_scenario(request):
         data = await body(request)
         if data.get("scenario") == "seeds":
-            names = scenarios.seeds_scenarios(len(fleet.devices))
+            spread = scenarios.seeds_scenarios(fleet.opts.devices)  # the whole fleet's, also in a shard (server.py)
+            names = [spread[dev.index - 1] for dev in fleet.devices]
         else:
             names = [_scenario_name(data)] * len(fleet.devices)
         for dev, name in zip(fleet.devices, names):

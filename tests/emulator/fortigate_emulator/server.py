@@ -47,6 +47,30 @@ class Options:
     control_port: int = 0
     inventory: str = ""
     ha_pairs: str = ""  # "1-2,5-6" (ha.py)
+    audit_max: int = 0  # entries kept (oldest dropped first); 0: sized for the fleet (audit_capacity)
+    shard: int = 1  # this process serves devices i with (i - 1) % shards == shard - 1 (README "10,000 devices")
+    shards: int = 1
+
+
+def in_shard(index: int, opts: Options) -> bool:
+    """Whether device INDEX (1-based) is served by this process: one of `shards` processes share the fleet, each
+    with its own open-files limit (one listening socket per device, plus the client connections)."""
+    return (index - 1) % opts.shards == opts.shard - 1
+
+
+# Audit entries kept per device by default: a diagnose plus a remediate and a second remediate of the seeds mix make
+# at most ~100 requests per device (benchmarks/README.md), so a whole benchmark's runs between resets fit.
+AUDIT_PER_DEVICE = 200
+AUDIT_MIN = 200000
+
+
+def audit_capacity(opts: Options) -> int:
+    """How many audit entries the fleet keeps: --audit-max, or 200 per device (at least 200,000).
+
+    An entry costs about 0.6-0.8 KB of the emulator's memory (measured with tracemalloc, README "10,000 devices"):
+    a 10,000-device diagnose (24 requests per device, 240,000 entries) holds ~150-190 MB; the cap, 2,000,000 entries,
+    would be reached only if every device made 200 requests before the next reset or audit clear (~1.5 GB)."""
+    return opts.audit_max if opts.audit_max > 0 else max(AUDIT_MIN, AUDIT_PER_DEVICE * opts.devices)
 
 
 def device_address(i: int, opts: Options):
@@ -79,7 +103,9 @@ class Fleet:
         self.devices: list[Device] = []
         self.by_name: dict = {}
         self.by_sock: dict = {}
-        self.audit = collections.deque(maxlen=200000)
+        self.by_index: dict = {}
+        self.audit = collections.deque(maxlen=audit_capacity(opts))
+        self.audit_dropped = 0  # entries pushed out by the cap (GET /health says it: a benchmark must see 0)
         self.seq = 0
         self.tls = None if opts.http else TLSManager(opts.state_dir)
         self.runner = None
@@ -99,7 +125,11 @@ class Fleet:
         else:
             raise ValueError(f"unknown scenario {o.scenario!r}")
         faults.validate(self.fleet_faults)
+        if not 1 <= o.shard <= o.shards:
+            raise ValueError(f"shard {o.shard}/{o.shards}: the shard is a number from 1 to {o.shards}")
         for i in range(1, o.devices + 1):
+            if not in_shard(i, o):
+                continue
             requested = versions.PROFILE_ORDER[(i - 1) % len(versions.PROFILE_ORDER)] if o.profile == "mixed" else o.profile
             addr, port = device_address(i, o)
             dev = Device(i, requested, addr, port)
@@ -108,12 +138,15 @@ class Fleet:
             self.devices.append(dev)
             self.by_name[dev.name] = dev
             self.by_sock[(addr, port)] = dev
+            self.by_index[i] = dev
             self.apply_scenario(dev, scen[i - 1])
             dev.tls_fault = o.tls_fault
             faults.install(dev, self.fleet_faults, self.seed)
             dev.down = bool(self.fleet_faults.get("down"))
         self.ha_pairs = ha.parse_pairs(o.ha_pairs) if o.ha_pairs else (
             ha.seeds_pairs(scen) if o.scenario == "seeds" else [])
+        # A pair split across two shards cannot share one configuration: it is left out (README "10,000 devices").
+        self.ha_pairs = [p for p in self.ha_pairs if in_shard(p[0], o) == in_shard(p[1], o)]
         for dev in self.devices:
             self.relink_ha(dev)
 
@@ -133,8 +166,8 @@ class Fleet:
         """An HA member's pair again after its scenario rebuilt its configuration (ha.py)."""
         ha.unlink(dev)
         for group, (first, second) in enumerate(self.ha_pairs, start=1):
-            if dev.index in (first, second) and max(first, second) <= len(self.devices):
-                ha.link(self.devices[first - 1], self.devices[second - 1], group)
+            if dev.index in (first, second) and first in self.by_index and second in self.by_index:
+                ha.link(self.by_index[first], self.by_index[second], group)
 
     # -- listeners ------------------------------------------------------------------
     async def start(self):
@@ -193,6 +226,8 @@ class Fleet:
             rec["fault"] = fault
         if detail:
             rec["auth_detail"] = detail
+        if len(self.audit) == self.audit.maxlen:
+            self.audit_dropped += 1
         self.audit.append(rec)
 
     # -- request path -------------------------------------------------------------------

@@ -28,7 +28,9 @@ Only the standard library is used, so it works in any test environment.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import inspect
 import json
 import os
 import select
@@ -187,7 +189,16 @@ def free_port() -> int:
 
 def start_emulator(devices=3, scenario="healthy", profile=None, http=False, port=None, single_address=False,
                    faults=None, tls_fault=None, lockout_seconds=None, seed=None, state_dir=None,
-                   inventory=None, extra_args=(), timeout=60.0, python=None, ha_pairs=None) -> Emulator:
+                   inventory=None, extra_args=(), timeout=60.0, python=None, ha_pairs=None, shards=1):
+    """One emulator process, or with SHARDS > 1 (or "auto": shards_needed) that many processes serving the fleet
+    together (an EmulatorShards, same interface)."""
+    if shards == "auto":
+        shards = shards_needed(devices)
+    if shards > 1:
+        return _start_shards(shards, devices=devices, scenario=scenario, profile=profile, http=http, port=port,
+                             single_address=single_address, faults=faults, tls_fault=tls_fault,
+                             lockout_seconds=lockout_seconds, seed=seed, state_dir=state_dir, inventory=inventory,
+                             extra_args=extra_args, timeout=timeout, python=python, ha_pairs=ha_pairs)
     state_dir = state_dir or tempfile.mkdtemp(prefix="fgt-emu-")
     inventory = inventory or os.path.join(state_dir, "inventory.yml")
     cmd = [python or sys.executable, "-m", "fortigate_emulator", "serve", "--devices", str(devices),
@@ -252,3 +263,161 @@ def running_emulator(**kwargs):
         yield emu
     finally:
         emu.stop()
+
+
+# -- several processes for one fleet (README "10,000 devices") --------------------------------------------------------
+
+def shards_needed(devices, connections_per_device=1, reserve=1024):
+    """How many emulator processes a fleet needs under this machine's open-files hard limit: each process holds one
+    listening socket per device it serves plus the client connections to them (a client that keeps one connection
+    per device until its run ends needs one more per device)."""
+    import resource
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard == resource.RLIM_INFINITY:
+        return 1
+    per_process = max(1, (hard - reserve) // (1 + connections_per_device))
+    return max(1, -(-devices // per_process))
+
+
+def _shard_of(name, shards):
+    return (int(name.rsplit("-", 1)[1]) - 1) % shards
+
+
+def _host_blocks(text):
+    """The inventory's host blocks: {name: [lines]} (inventory.py writes 8-space host names, 10-space variables)."""
+    blocks, current = {}, None
+    lines = text.splitlines()
+    start = lines.index("      hosts:") + 1
+    for line in lines[start:]:
+        if line.startswith("        ") and not line.startswith("         ") and line.rstrip().endswith(":"):
+            current = line.strip()[:-1]
+            blocks[current] = [line]
+        elif current is not None and line.strip():
+            blocks[current].append(line)
+    return lines[:start], blocks
+
+
+def merge_inventories(paths, ca_paths, out_path, ca_out):
+    """One inventory for the shards: the first one's variables, every shard's hosts in device order, and one CA
+    bundle of every shard's CAs (each process made its own)."""
+    head, hosts = None, {}
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            top, blocks = _host_blocks(handle.read())
+        head = head or top
+        hosts.update(blocks)
+    if ca_paths:
+        with open(ca_out, "wb") as bundle:
+            for ca in ca_paths:
+                with open(ca, "rb") as handle:
+                    bundle.write(handle.read())
+        head = [('    fortigate_ca_path: %s' % json.dumps(os.path.abspath(ca_out)))
+                if line.startswith("    fortigate_ca_path:") else line for line in head]
+    body = [line for name in sorted(hosts, key=lambda n: int(n.rsplit("-", 1)[1])) for line in hosts[name]]
+    tmp = out_path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(head + body) + "\n")
+    os.chmod(tmp, 0o600)  # contains secrets
+    os.replace(tmp, out_path)
+
+
+class EmulatorShards(object):
+    """N emulator processes serving one fleet, with the interface of Emulator: device calls go to the device's shard,
+    fleet calls to every shard. `seq` numbers are per shard; `audit()` of the fleet is every shard's, ordered by
+    arrival time (a device's own entries keep their order)."""
+
+    def __init__(self, shards, inventory, ca_path, state_dir):
+        self.shards = shards
+        self.procs = [emu.proc for emu in shards]
+        self.proc = shards[0].proc
+        self.inventory = inventory
+        self.ca_path = ca_path
+        self.state_dir = state_dir
+        self.control_url = shards[0].control_url
+        self.control_urls = [emu.control_url for emu in shards]
+        self.start_seconds = max(emu.start_seconds for emu in shards)
+        self.log_path = shards[0].log_path
+
+    def _for(self, name):
+        return self.shards[_shard_of(name, len(self.shards))]
+
+    def _each(self, method, *args, **kwargs):
+        return [getattr(emu, method)(*args, **kwargs) for emu in self.shards]
+
+    def __getattr__(self, attr):
+        # per-device calls whose first argument is the device's name (state, secrets, approve_ems, set_config, ...)
+        if attr.startswith("_") or not hasattr(ControlClient, attr):
+            raise AttributeError(attr)
+
+        def call(name, *args, **kwargs):
+            return getattr(self._for(name), attr)(name, *args, **kwargs)
+        return call
+
+    def health(self):
+        parts = self._each("health")
+        out = {"status": "ok" if all(p["status"] == "ok" for p in parts) else "degraded", "shards": len(parts)}
+        for key in ("devices", "seq", "audit_max", "audit_dropped"):
+            out[key] = sum(p.get(key) or 0 for p in parts)
+        return out
+
+    def devices(self):
+        found = [d for part in self._each("devices") for d in part]
+        return sorted(found, key=lambda d: int(d["name"].rsplit("-", 1)[1]))
+
+    def device(self, name):
+        return self._for(name).device(name)
+
+    def audit(self, name=None, since=0):
+        if name:
+            return self._for(name).audit(name, since)
+        found = [r for part in self._each("audit", None, since) for r in part]
+        return sorted(found, key=lambda r: (r.get("received") or r["time"], r["time"]))
+
+    def _fleet_or_device(method):
+        signature = inspect.signature(getattr(ControlClient, method))
+
+        def call(self, *args, **kwargs):
+            name = signature.bind(self, *args, **kwargs).arguments.get("name")
+            if name is not None:
+                return getattr(self._for(name), method)(*args, **kwargs)
+            return self._each(method, *args, **kwargs)
+        return call
+
+    clear_audit = _fleet_or_device("clear_audit")
+    set_faults = _fleet_or_device("set_faults")
+    clear_faults = _fleet_or_device("clear_faults")
+    set_scenario = _fleet_or_device("set_scenario")
+    set_tls = _fleet_or_device("set_tls")
+    reset = _fleet_or_device("reset")
+
+    def stop(self, timeout=10.0):
+        return [emu.stop(timeout) for emu in self.shards]
+
+    def log_tail(self, max_bytes=4000):
+        return "\n".join(emu.log_tail(max_bytes) for emu in self.shards)
+
+
+def _start_shards(shards, devices, port=None, seed=None, state_dir=None, inventory=None, extra_args=(), **kwargs):
+    state_dir = state_dir or tempfile.mkdtemp(prefix="fgt-emu-")
+    inventory = inventory or os.path.join(state_dir, "inventory.yml")
+    if port == "auto":
+        port = free_port()
+    if seed is None:
+        seed = int.from_bytes(os.urandom(6), "big")  # one seed for every shard: reproducible together
+
+    def start(i):
+        return start_emulator(devices=devices, port=port, seed=seed, state_dir=os.path.join(state_dir, "shard-%d" % i),
+                              extra_args=list(extra_args) + ["--shard", "%d/%d" % (i, shards)], **kwargs)
+
+    # The shards start side by side (each builds its devices and certificates on its own core when there is one).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=shards) as pool:
+        futures = [pool.submit(start, i) for i in range(1, shards + 1)]
+    started = [f.result() for f in futures if f.exception() is None]
+    failed = [f.exception() for f in futures if f.exception() is not None]
+    if failed:
+        for emu in started:
+            emu.stop()
+        raise failed[0]
+    cas = [emu.ca_path for emu in started if emu.ca_path]
+    merge_inventories([emu.inventory for emu in started], cas, inventory, os.path.join(state_dir, "ca.pem"))
+    return EmulatorShards(started, inventory, os.path.join(state_dir, "ca.pem") if cas else None, state_dir)

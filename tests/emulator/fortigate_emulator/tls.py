@@ -77,6 +77,13 @@ class TLSManager:
             fh.write(self.ca.pem() + self.legacy_ca.pem())
         self._rogue = None
         self._cache = {}
+        # One key pair for every device certificate: each device still has its own certificate (its address, its
+        # TLS mode), but a 10,000-device fleet makes one key instead of 10,000 and writes it once.
+        self.device_key = ec.generate_private_key(ec.SECP256R1())
+        self.device_key_path = os.path.join(self.dir, "device-key.pem")
+        with open(self.device_key_path, "wb") as fh:
+            fh.write(_pem_key(self.device_key))
+        os.chmod(self.device_key_path, 0o600)
 
     @property
     def rogue(self):
@@ -91,7 +98,7 @@ class TLSManager:
         ctx = self._cache.get(ck)
         if ctx is not None:
             return ctx
-        key = ec.generate_private_key(ec.SECP256R1())
+        key = self.device_key
         now = dt.datetime.now(dt.timezone.utc)
         nb, na = now - dt.timedelta(days=1), now + dt.timedelta(days=825)
         ips, dns, issuer = [address], [hostname], self.ca
@@ -108,8 +115,8 @@ class TLSManager:
         cert = issuer.issue(hostname, ips, dns, nb, na, key)
         path = os.path.join(self.dir, f"{name}-{mode}.pem")
         with open(path, "wb") as fh:
-            fh.write(cert.public_bytes(serialization.Encoding.PEM) + _pem_key(key))
+            fh.write(cert.public_bytes(serialization.Encoding.PEM))
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(path)
+        ctx.load_cert_chain(path, self.device_key_path)
         self._cache[ck] = ctx
         return ctx

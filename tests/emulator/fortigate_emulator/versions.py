@@ -6,7 +6,10 @@ Every rule here cites the fact sheet section it follows
 
 from __future__ import annotations
 
+import functools
 
+
+@functools.lru_cache(maxsize=None)  # pure, called ~150 times per device built: a 10,000-device fleet starts faster
 def vt(version: str) -> tuple:
     """'7.4.4' -> (7, 4, 4)."""
     return tuple(int(p) for p in version.split("."))
@@ -81,6 +84,7 @@ FIELD_RANGES = {
 }
 
 
+@functools.lru_cache(maxsize=None)  # pure: the same few versions, paths and fields for every device
 def field_allowed(version: str, path: str, field: str) -> bool:
     ranges = FIELD_RANGES.get((path, field))
     if ranges is None:
