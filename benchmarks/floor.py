@@ -82,7 +82,10 @@ def replay(audit, inventory, workers, reads_only=True):
             "workers": workers, "statuses": dict((str(k), v) for k, v in sorted(total.items()))}
 
 
-FANOUT = 4  # requests in flight per device: the bound of our fleet's per-device fan-out (issue 19)
+try:  # requests in flight per device: the same bound as our fleet's per-device fan-out (docs/requests.md)
+    from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.client import FAN_OUT as FANOUT
+except ImportError:  # the collection not importable (run outside the project's layout): the documented bound
+    FANOUT = 5
 
 
 def _distinct(reqs):
