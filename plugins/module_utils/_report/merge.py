@@ -117,8 +117,18 @@ def collect_devices(loaded):
                         "Slices of one run share no host; these are not the slices of one run, or one was given "
                         "twice under another name.")
             where[name] = path
-            devices[name] = device
+            devices[name] = in_report_order(device)
     return devices
+
+
+def in_report_order(device):
+    """The entry with its areas in the order model.build gives them (report.json stores them sorted): the pages list
+    a device's areas, and number its texts, in that order."""
+    outcomes = device.get("areas")
+    if isinstance(outcomes, dict):
+        ordered = [a for a in model.AREAS if a in outcomes] + sorted(a for a in outcomes if a not in model.AREAS)
+        device = dict(device, areas=dict((a, outcomes[a]) for a in ordered))
+    return device
 
 
 def _record(device):
