@@ -10,7 +10,7 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import er
 from ansible_collections.fortifleet.auth.plugins.module_utils._report import merge
 from ansible_collections.fortifleet.auth.plugins.module_utils._report import merge_reports
 from ansible_collections.fortifleet.auth.plugins.module_utils._report import model
-from ansible_collections.fortifleet.auth.plugins.module_utils._report.render import write
+from ansible_collections.fortifleet.auth.plugins.module_utils._report.render import RENDERERS, write
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import run_task
 
 ROLES = ["ftm_push", "fortitoken", "ems_connector"]
@@ -53,7 +53,9 @@ def fleet(check_mode):
         "fgt-a": record("A1", check_mode=check_mode),
         "fgt-b": record("B1", findings=[push_disabled()], changes=change),
         "fgt-c": record("C1", access="token_rejected", findings=[finding("API_TOKEN_REJECTED", "critical", "api_access")]),
-        "fgt-d": record("D1", errors=["fortitoken: read failed"]),
+        # two areas with texts of their own: the page numbers them in the report's area order
+        "fgt-d": record("D1", errors=["fortitoken: read failed"],
+                        findings=[finding("FTM_PUSH_FORTIGUARD_UNREACHABLE", "critical", "ftm_push")]),
         "fgt-p": record(PRIMARY, topology=_ha("primary"), findings=[push_disabled()], changes=change),
         # the single run hands the cluster to the primary's entry (_fleet/device.py _handled_elsewhere)
         "fgt-s": record(SECONDARY, topology=_ha("secondary"), handled_through="fgt-p", skipped_areas=list(ROLES)),
@@ -113,6 +115,10 @@ def test_the_merged_slices_equal_the_single_run_apart_from_timings(tmp_path, che
     secondary = [d for d in merged["devices"] if d["name"] == "fgt-s"][0]
     assert secondary["changes"] == [] and secondary["handled_through"] == "fgt-p"
     assert paths == [os.path.join(d, "report.json") for d in dirs]
+    # every file the same, once the timings are the same (the page numbers its texts in the areas' order)
+    merged["run"].update((k, single["run"][k]) for _, k in TIMINGS)
+    for name, render in RENDERERS.items():
+        assert render(merged) == render(single), name
 
 
 def test_the_merged_run_spans_its_slices(tmp_path):
