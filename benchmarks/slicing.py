@@ -86,7 +86,7 @@ def sliced_run(emu, playbook, slices, forks, work):
     for index, inventory in enumerate(slice_inventories(emu.inventory, slices, work)):
         private = os.path.join(work, "runner-%d" % (index + 1))
         os.makedirs(private)
-        _, runner = ansible_runner.run_async(
+        unused_thread, runner = ansible_runner.run_async(
             private_data_dir=private, playbook=playbook, inventory=inventory, forks=forks, quiet=True,
             extravars={"fortifleet_report_dir": os.path.join(slices_dir, "slice-%d" % (index + 1)),
                        "fortifleet_report_previous": "none"},

@@ -77,7 +77,7 @@ def sliced_run(emu, name, slices_dir, base):
         private = base / slices_dir.name / ("runner-%d" % index)
         private.mkdir(parents=True)
         inventory = inventory_of(emu, names[index::SLICES], private / "inventory.yml")
-        _, runner = ansible_runner.run_async(
+        unused_thread, runner = ansible_runner.run_async(
             private_data_dir=str(private), playbook=name, inventory=inventory,
             extravars={"fortifleet_report_dir": str(slices_dir / ("slice-%d" % (index + 1))),
                        "fortifleet_report_previous": "none"},

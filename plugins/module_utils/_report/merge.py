@@ -90,7 +90,7 @@ def load_slice(path):
 
 def check_one_run(loaded):
     """Refuse slices that are not of one run of this report schema: another schema version, run name or mode."""
-    versions = sorted(set(str(r.get("schema_version")) for _, r in loaded))
+    versions = sorted(set(str(r.get("schema_version")) for unused_path, r in loaded))
     if versions != [str(model.SCHEMA_VERSION)]:
         _refuse("slices", "the slices have report schema version %s; this collection writes version %s"
                 % (", ".join(versions), model.SCHEMA_VERSION),
@@ -229,8 +229,8 @@ def merge(loaded, usable, warn):
     reconciled = reconcile_clusters(devices, check_mode, usable, warn)
     same_unit_in_two_slices(devices, usable, warn)
     summary, clusters = summary_and_clusters(devices, run.get("name"), check_mode, usable)
-    started = [r["run"].get("started") for _, r in loaded if r["run"].get("started")]
-    finished = [r["run"].get("finished") for _, r in loaded if r["run"].get("finished")]
+    started = [r["run"].get("started") for unused_path, r in loaded if r["run"].get("started")]
+    finished = [r["run"].get("finished") for unused_path, r in loaded if r["run"].get("finished")]
     report = {
         "schema_version": model.SCHEMA_VERSION,
         # The run spans its slices: the first one's start to the last one's end (ISO 8601 UTC sorts as text).

@@ -116,7 +116,7 @@ def test_the_merged_slices_equal_the_single_run_apart_from_timings(tmp_path, che
     assert secondary["changes"] == [] and secondary["handled_through"] == "fgt-p"
     assert paths == [os.path.join(d, "report.json") for d in dirs]
     # every file the same, once the timings are the same (the page numbers its texts in the areas' order)
-    merged["run"].update((k, single["run"][k]) for _, k in TIMINGS)
+    merged["run"].update((k, single["run"][k]) for unused_outer, k in TIMINGS)
     for name, render in RENDERERS.items():
         assert render(merged) == render(single), name
 
@@ -144,8 +144,8 @@ def test_a_secondary_whose_slice_wrote_keeps_its_entry_with_a_warning(tmp_path):
                          "check_mode": False}]
     json.dump(report, open(path, "w"))
     said, warn = warnings()
-    merged, _, reconciled = merge.merged_report(dirs, None, None, str(tmp_path / "m"), "none", list(model.USABLE),
-                                                warn)
+    merged, unused_paths, reconciled = merge.merged_report(dirs, None, None, str(tmp_path / "m"), "none",
+                                                           list(model.USABLE), warn)
     assert reconciled == {}
     kept = [d for d in merged["devices"] if d["name"] == "fgt-s"][0]
     assert kept["changes"] == entry["changes"] and "handled_through" not in kept
@@ -157,8 +157,9 @@ def test_a_secondary_whose_primary_was_left_out_stays_secondary_only(tmp_path):
     hosts["fgt-p"] = record(PRIMARY, access="unreachable", topology=_ha("primary"))
     hosts["fgt-s"] = secondary_alone(True)  # a single run does the same: the primary is not usable
     single = model.build(hosts, "diagnose", True)
-    merged, _, reconciled = merge.merged_report(slice_dirs(tmp_path, "diagnose", True, records=hosts), None, None,
-                                                str(tmp_path / "m"), "none", list(model.USABLE), print)
+    dirs = slice_dirs(tmp_path, "diagnose", True, records=hosts)
+    merged, unused_paths, reconciled = merge.merged_report(dirs, None, None, str(tmp_path / "m"), "none",
+                                                           list(model.USABLE), print)
     assert reconciled == {} and without_timings(merged) == without_timings(single)
 
 
@@ -179,14 +180,15 @@ def test_the_comparison_is_with_the_previous_merged_report_never_a_slice(tmp_pat
 
 def test_the_module_writes_the_four_files_and_returns_the_summary(tmp_path):
     dirs = slice_dirs(tmp_path, "diagnose", True)
-    out, _ = run_task(merge_reports, {"slices_dir": str(tmp_path), "report_dir": str(tmp_path / "out" / "merged"),
-                                      "expected_slices": 2, "previous_report": "none"})
+    out, unused_secrets = run_task(merge_reports, {
+        "slices_dir": str(tmp_path), "report_dir": str(tmp_path / "out" / "merged"), "expected_slices": 2,
+        "previous_report": "none"})
     assert not out.get("failed"), out
     assert sorted(out["files"]) == ["junit.xml", "report.html", "report.json", "report.md"]
     assert out["mode"] == "check" and out["handled_through"] == {"fgt-s": "fgt-p"} and out["left_out"] == ["fgt-c"]
     assert out["summary_lines"][0].startswith("fortifleet.auth diagnose (check): 6 devices")
     assert out["slices"] == [os.path.join(d, "report.json") for d in dirs]
-    check, _ = run_task(merge_reports, {"slices": dirs, "report_dir": str(tmp_path / "dry")}, check_mode=True)
+    check, unused_secrets = run_task(merge_reports, {"slices": dirs, "report_dir": str(tmp_path / "dry")}, check_mode=True)
     assert check["files"] == {} and not os.path.exists(str(tmp_path / "dry"))
 
 
