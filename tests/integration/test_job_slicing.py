@@ -157,6 +157,18 @@ def assert_slices_split_the_cluster(slices_dir):
     assert "handled_through" not in alone[0]
 
 
+def assert_slices_ran_at_once(emu):
+    """Every slice was sending requests while every other one was: the latest first request of a slice came before
+    the earliest last answer (the emulator's audit: ``received`` and ``time`` of each request)."""
+    names = host_names(emu)
+    spans = []
+    for index in range(SLICES):
+        mine = set(names[index::SLICES])
+        times = [(r["received"], r["time"]) for r in emu.audit() if r["device"] in mine and r.get("received")]
+        spans.append((min(t[0] for t in times), max(t[1] for t in times)))
+    assert max(s[0] for s in spans) < min(s[1] for s in spans), spans
+
+
 def test_four_concurrent_slices_merged_equal_a_single_run_for_diagnose_and_remediate(seeds24, tmp_path):
     names = host_names(seeds24)
     assert len(names) == DEVICES and names.index(PRIMARY) % SLICES != names.index(SECONDARY) % SLICES
@@ -166,6 +178,7 @@ def test_four_concurrent_slices_merged_equal_a_single_run_for_diagnose_and_remed
     assert writes(seeds24) == []
     sliced_run(prepared(seeds24), "fortifleet.auth.diagnose", tmp_path / "slices-diagnose", tmp_path / "sliced")
     assert writes(seeds24) == []
+    assert_slices_ran_at_once(seeds24)
     proc = merge(tmp_path / "slices-diagnose", tmp_path / "merged" / "diagnose")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "fortifleet.auth diagnose (check): 24 devices" in proc.stdout
@@ -182,6 +195,7 @@ def test_four_concurrent_slices_merged_equal_a_single_run_for_diagnose_and_remed
     single_writes = writes(seeds24)
     sliced_run(prepared(seeds24), "fortifleet.auth.remediate", tmp_path / "slices-remediate", tmp_path / "sliced")
     sliced_writes = writes(seeds24)
+    assert_slices_ran_at_once(seeds24)
     proc = merge(tmp_path / "slices-remediate", tmp_path / "merged" / "remediate", tmp_path / "merged" / "diagnose")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert_slices_split_the_cluster(tmp_path / "slices-remediate")
