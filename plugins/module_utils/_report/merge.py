@@ -198,7 +198,8 @@ def same_unit_in_two_slices(devices, usable, warn):
     by_serial = {}
     for name in sorted(devices):
         d = devices[name]
-        if d.get("serial") and d.get("access") in usable and not d.get("handled_through"):
+        # An entry whose areas did not run (a duplicate its own slice caught, a secondary) did not act.
+        if d.get("serial") and d.get("access") in usable and _ran_areas(d):
             by_serial.setdefault(d["serial"], []).append(name)
     for serial, names in sorted(by_serial.items()):
         if len(names) > 1:
