@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -140,6 +141,10 @@ def main(argv=None):
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the reports and logs (their directory is printed)")
     args = parser.parse_args(argv)
+    # Stopped (Ctrl-C, or SIGTERM; a background job of a script ignores SIGINT): the emulator and the run in progress
+    # end with it (subprocess.run kills its child, running_emulator stops the emulator).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *unused: sys.exit(143))
 
     devices = args.slices * args.per_slice
     work = tempfile.mkdtemp(prefix="fortifleet-slicing-")
