@@ -49,6 +49,12 @@ options:
       - Resolved by the action plugin (also with C(fortifleet_execution=module)); without it, give O(hosts).
     type: list
     elements: str
+  spool:
+    description:
+      - With O(devices), the spool file of a M(fortifleet.auth.fleet) run (its return value C(spool)): a device's
+        record is read there rather than from its C(fortifleet_result); the roles' facts still win for a device
+        they ran for. The file is removed after the report (when the fleet task made it).
+    type: path
   report_dir:
     description: Directory for the report files (created when missing).
     type: path

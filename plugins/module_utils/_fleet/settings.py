@@ -367,6 +367,15 @@ ROLE_SETTINGS = dict(
                     "Empty (the default, or C(fortifleet_report_previous) unset): the newest C(report.json) in the "
                     "parent directory of C(report_dir) (the report directories of earlier runs beside this one, "
                     "or this one before it is overwritten). C(none): no comparison."]),
+            report_spool=dict(
+                type="str", default="",
+                description=[
+                    "The spool file of a M(fortifleet.auth.fleet) run (its return value C(spool), with "
+                    "C(spool_records=true)): each device's record, streamed there as the device finished. The "
+                    "report reads the records there instead of from each host's C(fortifleet_result), and removes "
+                    "the file.",
+                    "The C(diagnose) and C(remediate) playbooks pass it. Empty: the records come from the hosts' "
+                    "variables."]),
         ),
     ),
 )

@@ -20,6 +20,8 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._report.render imp
 ARGUMENT_SPEC = dict(
     hosts=dict(type="dict"),
     devices=dict(type="list", elements="str"),
+    # The fleet task's spool (its RV spool): each device's record, read with 'devices' by the action plugin.
+    spool=dict(type="path"),
     report_dir=dict(type="path", default="fortifleet-report"),
     run_name=dict(type="str", default="fortifleet"),
     # None: the mode the devices' records say they ran in (a check-mode run of any task is reported as check).

@@ -37,12 +37,13 @@ ROLE_FACTS = {"preflight": "fortifleet_preflight", "findings": "fortifleet_findi
 FLEET_RESULT = "fortifleet_result"
 
 
-def device_input(name, get):
+def device_input(name, get, spooled=None):
     """What the report knows of one device. ``get(variable)`` is the device's variable or None.
 
-    The record of a fleet task (fortifleet_result), unless the roles ran for it and recorded their facts."""
+    The record of a fleet task (``spooled``, the record its spool holds, else fortifleet_result), unless the roles
+    ran for it and recorded their facts."""
     preflight = get(ROLE_FACTS["preflight"])
-    result = get(FLEET_RESULT)
+    result = spooled if spooled is not None else get(FLEET_RESULT)
     if result is not None and preflight is None:
         return result
     out = dict((key, get(var) or []) for key, var in ROLE_FACTS.items() if key not in ("preflight", "check_mode"))
