@@ -46,6 +46,7 @@ class ActionModule(FortiFleetAction):
         spooled = read_spool(spool, names) if spool and os.path.isfile(spool) else {}
         hostvars = task_vars.get("hostvars") or {}
         hosts, secrets, secret_names = {}, set(args.get("redact") or []), secret_variables()
+        own = {}
         for name in names:
             host_vars = hostvars[name] if name in hostvars else {}
 
@@ -54,8 +55,9 @@ class ActionModule(FortiFleetAction):
 
             # A copy: the fleet task's record is shared with the inventory. The groups sort and filter the report.
             hosts[name] = dict(device_input(name, get, spooled.pop(name, None)), groups=[g for g in get("group_names") or [] if g != "ungrouped"])
-            secrets |= secret_values(get, secret_names)
+            own[name] = sorted(secret_values(get, secret_names))
         if os.environ.get(TOKEN_ENV):
             secrets.add(os.environ[TOKEN_ENV])
-        args.update(hosts=hosts, redact=sorted(secrets))
+        # Each device's secrets redact its own data, the run's (redact, the environment's token) every device's.
+        args.update(hosts=hosts, redact=sorted(secrets), redact_devices=own)
         return args
