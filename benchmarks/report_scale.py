@@ -23,10 +23,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, ".build"))  # make layout: ansible_collections/fortifleet/auth -> this tree
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd  # noqa: E402
-from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info  # noqa: E402,F401  (registers the findings)
+from ansible_collections.fortifleet.auth.plugins.module_utils._info import fortigate_info  # noqa: E402
 from ansible_collections.fortifleet.auth.plugins.module_utils._report import changes, html, model, render  # noqa: E402
 
 AREAS = ["ftm_push", "fortitoken", "ems_connector"]
+FINDINGS_REGISTERED_BY = fortigate_info  # the findings catalogue is filled by the diagnosis modules it imports
 
 
 def token(i):
