@@ -108,7 +108,7 @@ options:
   return_records:
     description:
       - Return every device's record in RV(records) (fleet runs). With V(false) only the count is returned, and the
-        records are in the spool (O(spool_records)) for the report: a large fleet's records are then not held in
+        records are in the spool (O(spool_records)) for the report, so that a large fleet's records are not held in
         the task's result and in every host's variables.
       - The playbooks set it from C(fortifleet_host_events).
     type: bool

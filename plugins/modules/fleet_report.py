@@ -52,7 +52,7 @@ options:
     elements: str
   spool:
     description:
-      - With O(devices), the spool file of a M(fortifleet.auth.fleet) run (its return value C(spool)): a device's
+      - With O(devices), the spool file of a M(fortifleet.auth.fleet) run (its return value C(spool)). A device's
         record is read there rather than from its C(fortifleet_result); the roles' facts still win for a device
         they ran for. The file is removed after the report (when the fleet task made it).
     type: path
