@@ -139,3 +139,26 @@ def test_the_report_takes_a_device_record_from_the_spool_before_its_fact(spooled
     # The roles' facts win over both: the roles ran for that device.
     variables[model.ROLE_FACTS["preflight"]] = {"access": "ok"}
     assert "src" not in model.device_input("a", variables.get, spooled)
+
+
+def test_the_device_pool_does_not_walk_every_pending_device_at_each_completion(monkeypatch):
+    """concurrent.futures.wait() looks at every pending future each time it wakes up: with one wake-up per finished
+    device that is quadratic in the fleet size. The pool hears of each device once."""
+    import concurrent.futures
+    import time
+
+    from ansible_collections.fortifleet.auth.plugins.module_utils._task import runtime
+
+    looked_at = []
+    real_wait = concurrent.futures.wait
+
+    def counting_wait(futures, *args, **kwargs):
+        looked_at.append(len(futures))
+        return real_wait(futures, *args, **kwargs)
+
+    monkeypatch.setattr(runtime.concurrent.futures, "wait", counting_wait)
+    done = []
+    runtime.run_pool(range(600), lambda item: time.sleep(0.001) or item * 2,
+                     lambda item, future: done.append((item, future.result())), workers=8)
+    assert sorted(done) == [(i, i * 2) for i in range(600)]
+    assert sum(looked_at) < 10 * 600
