@@ -102,8 +102,13 @@ class ActionModule(FortiFleetAction):
         # new device or step, critical sections finish, the worker exits.
         try:
             logic.run_batch(devices, options, finished, workers, fleet=fleet)
-        finally:
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM, ansible-playbook gone): no report will read the spool.
             collected.close()
+            if collected.spool:
+                logic.remove_spool(collected.spool)
+            raise
+        collected.close()
 
         result.update(logic.task_result(collected, names, fleet, options, time.time() - started))
         prepared = set(d.name for d in devices)
