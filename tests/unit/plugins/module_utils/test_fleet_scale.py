@@ -162,3 +162,37 @@ def test_the_device_pool_does_not_walk_every_pending_device_at_each_completion(m
                      lambda item, future: done.append((item, future.result())), workers=8)
     assert sorted(done) == [(i, i * 2) for i in range(600)]
     assert sum(looked_at) < 10 * 600
+
+
+class _Session(object):
+    closed = False
+
+    def close(self):
+        self.closed = True
+
+
+def test_a_finished_device_gives_back_its_connection_and_record():
+    """Between the two phases every device is held; once it is finished its connection and record are let go, so
+    that a large run does not keep every device's TLS connection and record until the last device ends."""
+    devices = [_fleet.Device(name, {"host": "192.0.2.1", "access_token": "t"}, {}, check_mode=True)
+               for name in ("a", "b")]
+    sessions = []
+    for device in devices:
+        client = type("Client", (), {})()
+        client.session = _Session()
+        sessions.append(client.session)
+        device._base._client = client
+
+    def phase(item, work, done, workers):  # a sequential pool
+        import concurrent.futures
+        for device in item:
+            future = concurrent.futures.Future()
+            future.set_result(device.name == "a")  # a passes its preflight, b is left out
+            done(device, future)
+
+    got = []
+    fleet.run_batch(devices, {"areas": [], "usable_states": ["ok"]}, lambda device, record: got.append(
+        (device.name, record["check_mode"])), 2, fleet=False, pool=lambda items, work, done, workers: phase(
+        items, work, done, workers))
+    assert sorted(got) == [("a", True), ("b", True)]
+    assert [s.closed for s in sessions] == [True, True] and [d.record for d in devices] == [None, None]
