@@ -13,8 +13,10 @@ gathers each host's variables and runs the pool.
 
 from __future__ import annotations
 
+import os
 import time
 
+from ansible import constants as C
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
@@ -89,7 +91,8 @@ class ActionModule(FortiFleetAction):
         started = time.time()
         # A fleet task keeps the records in its result (return_records) or only in the spool the report reads.
         collected = logic.Collector(keep=options["return_records"] or not fleet,
-                                    spool=logic.new_spool() if fleet and options["spool_records"] else None)
+                                    spool=logic.new_spool(self._local_tmp()) if fleet and options["spool_records"]
+                                    else None)
         for name, record in records.items():
             collected.add(name, record)
 
@@ -120,6 +123,12 @@ class ActionModule(FortiFleetAction):
         if fleet:
             display.display(result["summary"]["line"])
         return result
+
+    @staticmethod
+    def _local_tmp():
+        """ansible-playbook's temporary directory of this run (removed when it exits, Ctrl-C included), or None."""
+        directory = getattr(C, "DEFAULT_LOCAL_TMP", None)
+        return directory if directory and os.path.isdir(directory) else None
 
     @staticmethod
     def _progress(fleet, done, total, name, record):

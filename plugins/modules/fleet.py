@@ -116,7 +116,8 @@ options:
   spool_records:
     description:
       - Write each device's record, as the device finishes, to a spool file (JSON lines, mode 0600, in a directory
-        of its own in the controller's temporary directory) and return its path in RV(spool). The
+        of its own inside ansible-playbook's temporary directory of the run, which it removes as it exits) and return
+        its path in RV(spool). The
         C(fortifleet.auth.report) role reads the records there (C(report_spool)) and removes the file.
       - Records are scrubbed of secrets before they are written, exactly as in RV(records).
     type: bool

@@ -268,9 +268,11 @@ def light_record(record):
             "changes": [dict(area=c.get("area")) for c in record["changes"]]}
 
 
-def new_spool():
-    """A new spool file path in a directory of its own (0700) in the controller's temporary directory."""
-    return os.path.join(tempfile.mkdtemp(prefix=SPOOL_PREFIX), SPOOL_FILE)
+def new_spool(parent=None):
+    """A new spool file path in a directory of its own (0700) in ``parent`` (the action plugin gives Ansible's
+    temporary directory of this run, which ansible-playbook removes when it exits, Ctrl-C included), else in the
+    controller's temporary directory."""
+    return os.path.join(tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=parent), SPOOL_FILE)
 
 
 def open_spool(path):
