@@ -183,16 +183,15 @@ def test_a_finished_device_gives_back_its_connection_and_record():
         sessions.append(client.session)
         device._base._client = client
 
-    def phase(item, work, done, workers):  # a sequential pool
+    def phase(items, work, done, workers):  # a sequential pool
         import concurrent.futures
-        for device in item:
+        for device in items:
             future = concurrent.futures.Future()
             future.set_result(device.name == "a")  # a passes its preflight, b is left out
             done(device, future)
 
     got = []
     fleet.run_batch(devices, {"areas": [], "usable_states": ["ok"]}, lambda device, record: got.append(
-        (device.name, record["check_mode"])), 2, fleet=False, pool=lambda items, work, done, workers: phase(
-        items, work, done, workers))
+        (device.name, record["check_mode"])), 2, fleet=False, pool=phase)
     assert sorted(got) == [("a", True), ("b", True)]
     assert [s.closed for s in sessions] == [True, True] and [d.record for d in devices] == [None, None]
