@@ -278,7 +278,8 @@ ROLE_SETTINGS = dict(
         description=[
             "Runs M(fortifleet.auth.fleet) with no area (the preflight only) for the whole play batch in one task, "
             "which reads the O(preflight_subsets) of M(fortifleet.auth.fortigate_info) on every device (also under "
-            "C(--check), since it only reads).",
+            "C(--check), since it only reads), on a pool of 64 threads (the variable C(fortifleet_workers) sets "
+            "another size; not C(forks): a device's probe waits on the network).",
             "Prints one line per device and the count of the fleet, records each device's result in the host fact "
             "C(fortifleet_preflight) and adds its findings to C(fortifleet_findings).",
             "Devices whose access is not usable (refused token, trusthost mismatch, lock-out, TLS, unreachable, "
