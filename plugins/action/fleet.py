@@ -13,9 +13,10 @@ gathers each host's variables and runs the pool.
 
 from __future__ import annotations
 
+import os
 import time
 
-from ansible import context
+from ansible import constants as C
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
@@ -86,26 +87,48 @@ class ActionModule(FortiFleetAction):
                 device.record["preflight"] = self._templar.template(task_vars["fortifleet_preflight"])
             devices.append(device)
 
-        workers = int(options.get("workers") or context.CLIARGS.get("forks") or 5)
+        workers = logic.pool_size(options.get("workers") or self._var(task_vars, logic.WORKERS_VARIABLE), len(devices))
         started = time.time()
+        # A fleet task keeps the records in its result (return_records) or only in the spool the report reads.
+        collected = logic.Collector(keep=options["return_records"] or not fleet,
+                                    spool=logic.new_spool(self._local_tmp()) if fleet and options["spool_records"]
+                                    else None)
+        for name, record in records.items():
+            collected.add(name, record)
 
         def finished(device, record):
-            records[device.name] = scrub(record, secrets[device.name] | device.no_log_values)
-            self._progress(fleet, len(records), len(names), device.name, records[device.name])
+            record = scrub(record, secrets[device.name] | device.no_log_values)
+            self._progress(fleet, len(collected) + 1, len(names), device.name, record)
+            collected.add(device.name, record)
 
         # Every preflight, then the areas (HA clusters: _fleet/topology.py). Ctrl-C or SIGTERM stops the pool: no
         # new device or step, critical sections finish, the worker exits.
-        logic.run_batch(devices, options, finished, workers, fleet=fleet)
+        try:
+            logic.run_batch(devices, options, finished, workers, fleet=fleet)
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM, ansible-playbook gone): no report will read the spool.
+            collected.close()
+            if collected.spool:
+                logic.remove_spool(collected.spool)
+            raise
+        collected.close()
 
-        result.update(logic.task_result(records, names, fleet, options, time.time() - started))
-        refused = [name for name in names if name not in [d.name for d in devices]]
+        result.update(logic.task_result(collected, names, fleet, options, time.time() - started))
+        prepared = set(d.name for d in devices)
+        refused = [name for name in names if name not in prepared]
         if not fleet and refused:
             # One host's task (a role): its refused input fails it, as the classic module does. A fleet task
             # never fails for one device: each has its line and its record.
-            result.update(failed=True, msg="; ".join(records[refused[0]]["errors"]))
+            result.update(failed=True, msg="; ".join(collected.records[refused[0]]["errors"]))
         if fleet:
             display.display(result["summary"]["line"])
         return result
+
+    @staticmethod
+    def _local_tmp():
+        """ansible-playbook's temporary directory of this run (removed when it exits, Ctrl-C included), or None."""
+        directory = getattr(C, "DEFAULT_LOCAL_TMP", None)
+        return directory if directory and os.path.isdir(directory) else None
 
     @staticmethod
     def _progress(fleet, done, total, name, record):

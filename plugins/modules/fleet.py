@@ -38,8 +38,8 @@ description:
     nothing."
   - With C(run_once=true) the task runs every host of the play batch at once, in a pool of O(workers) threads on the
     controller, prints one progress line per device as it finishes and a count at the end, and returns every
-    device's record in RV(records); register it and set C(fortifleet_result) per host from it for the role
-    C(fortifleet.auth.report), as the playbooks do. This is what the C(diagnose) and C(remediate) playbooks do, because Ansible costs about
+    device's record in RV(records) and, with O(spool_records), in a spool file for the role
+    C(fortifleet.auth.report) (C(report_spool)), as the playbooks do. This is what the C(diagnose) and C(remediate) playbooks do, because Ansible costs about
     14 ms of controller time per host and task, which a 500-device fleet cannot afford for the 40 tasks the roles
     run per device.
   - In a fleet run each device takes its connection options and settings from its own inventory variables
@@ -98,8 +98,30 @@ options:
     default: {}
   workers:
     description:
-      - Threads for a fleet run (C(run_once=true)). Defaults to the number of forks.
+      - Threads for a fleet run (C(run_once=true)), each running one device at a time; never more than the devices.
+      - Defaults to the variable C(fortifleet_workers), else 64 (not C(forks)). A device's run waits on the network
+        most of the time (each request is a round trip to the FortiGate, tens to hundreds of milliseconds over a
+        WAN), so the pool size, not the controller's CPU, decides how fast a large fleet is done; the client sends
+        at most 4 requests at once per device, so a run opens at most O(workers) x 4 connections. Lower it when a
+        firewall or proxy between the controller and the devices limits connections.
     type: int
+  return_records:
+    description:
+      - Return every device's record in RV(records) (fleet runs). With V(false) only the count is returned, and the
+        records are in the spool (O(spool_records)) for the report, so that a large fleet's records are not held in
+        the task's result and in every host's variables.
+      - The playbooks set it from C(fortifleet_host_events).
+    type: bool
+    default: true
+  spool_records:
+    description:
+      - Write each device's record, as the device finishes, to a spool file (JSON lines, mode 0600, in a directory
+        of its own inside ansible-playbook's temporary directory of the run, which it removes as it exits) and return
+        its path in RV(spool). The
+        C(fortifleet.auth.report) role reads the records there (C(report_spool)) and removes the file.
+      - Records are scrubbed of secrets before they are written, exactly as in RV(records).
+    type: bool
+    default: false
   api_user:
     description:
       - Name of the api-user that O(access_token) belongs to (see M(fortifleet.auth.fortigate_info)), and the
@@ -169,9 +191,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+spool:
+  description: The spool file holding every device's record, one JSON line C({"name", "record"}) each.
+  returned: when run_once is true and O(spool_records) is true
+  type: str
 records:
   description: Host name to record (fleet runs only).
-  returned: when run_once is true
+  returned: when run_once is true and O(return_records) is true
   type: dict
   contains:
     preflight:

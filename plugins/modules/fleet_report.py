@@ -44,11 +44,18 @@ options:
     description:
       - Inventory host names. The action plugin reads each device's record from the inventory (its
         C(fortifleet_result), or the C(fortifleet_preflight), C(fortifleet_findings), C(fortifleet_changes) and
-        C(fortifleet_errors) facts the roles recorded) and its inventory groups (C(group_names)), and adds the values of every secret variable (access tokens,
-        admin passwords, licence codes, that is the variables of the collection's C(no_log) options) to O(redact).
+        C(fortifleet_errors) facts the roles recorded) and its inventory groups (C(group_names)), and puts the values
+        of its secret variables (access tokens, admin passwords, licence codes, that is the variables of the
+        collection's C(no_log) options) in O(redact_devices).
       - Resolved by the action plugin (also with C(fortifleet_execution=module)); without it, give O(hosts).
     type: list
     elements: str
+  spool:
+    description:
+      - With O(devices), the spool file of a M(fortifleet.auth.fleet) run (its return value C(spool)). A device's
+        record is read there rather than from its C(fortifleet_result); the roles' facts still win for a device
+        they ran for. The file is removed after the report (when the fleet task made it).
+    type: path
   report_dir:
     description: Directory for the report files (created when missing).
     type: path
@@ -85,6 +92,14 @@ options:
     type: list
     elements: str
     default: []
+  redact_devices:
+    description:
+      - Device name to the strings that must never appear in that device's part of the report (its tokens,
+        passwords, licence codes); replaced by asterisks there, and in any other device's part where one stands as a
+        word of its own. With O(devices) the action plugin fills it from each device's secret variables.
+      - Redacting per device keeps the report linear in the fleet size; O(redact) applies to every device.
+    type: dict
+    default: {}
 attributes:
   check_mode:
     support: full

@@ -106,7 +106,7 @@ def test_no_log_marks_exactly_the_secret_options():
     from ansible_collections.fortifleet.auth.plugins.module_utils._fortitoken import fortitoken as _fortitoken_module
     from ansible_collections.fortifleet.auth.plugins.module_utils._ftm_push import ftm_push as _ftm_push
     from ansible_collections.fortifleet.auth.plugins.module_utils._report import fleet_report as _report
-    expected = {"access_token", "admin_password", "diagnostic_access_token", "license_code", "redact"}
+    expected = {"access_token", "admin_password", "diagnostic_access_token", "license_code", "redact", "redact_devices"}
     seen = set()
     for module in (_api_user, _ems, _fortigate_info, _fortitoken_license, _fortitoken_module, _ftm_push, _report):
         for option, spec in module.ARGUMENT_SPEC.items():

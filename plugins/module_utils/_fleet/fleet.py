@@ -16,8 +16,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+import os
 import re
 import sys
+import tempfile
 import threading
 import time
 
@@ -32,6 +35,16 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._task.argspec impo
 from ansible_collections.fortifleet.auth.plugins.module_utils._task.runtime import Validation, run_pool, scrub
 
 DEFAULT_AREAS = ["ftm_push", "fortitoken", "ems_connector"]
+# The fleet pool's size when neither ``workers`` nor the variable ``fortifleet_workers`` says otherwise. A device's
+# run is I/O bound: behind a WAN link most of its time is spent waiting for answers (100 ms per round trip is
+# common), so the pool, not the controller's CPU, decides the speed; the pool never outgrows the batch. With the
+# client's per-device read fan-out (at most 4 requests in flight per device) a run opens at most workers x 4
+# connections. Measured: README "Large fleets", benchmarks/README.md.
+DEFAULT_WORKERS = 64
+WORKERS_VARIABLE = "fortifleet_workers"
+# Where a run's spooled records go: one JSON line per device, written as each device finishes (spool_records).
+SPOOL_PREFIX = "fortifleet-records-"
+SPOOL_FILE = "records.jsonl"
 
 ARGUMENT_SPEC = with_connection(dict(
     areas=dict(type="list", elements="str", default=list(DEFAULT_AREAS), choices=list(areas.ROLES)),
@@ -41,6 +54,8 @@ ARGUMENT_SPEC = with_connection(dict(
     usable_states=dict(type="list", elements="str", default=list(dev.USABLE_STATES)),
     settings=dict(type="dict", default={}),
     workers=dict(type="int"),
+    return_records=dict(type="bool", default=True),
+    spool_records=dict(type="bool", default=False),
     api_user=dict(type="str"),
     admin_password=dict(type="str", no_log=True),
     diagnostic_access_token=dict(type="str", no_log=True),
@@ -48,7 +63,14 @@ ARGUMENT_SPEC = with_connection(dict(
 ))
 MODULE_KWARGS = {}
 # Task options that say how the run goes, not how to reach one device.
-RUN_OPTIONS = ("areas", "preflight", "preflight_subsets", "usable_states", "settings", "workers")
+RUN_OPTIONS = ("areas", "preflight", "preflight_subsets", "usable_states", "settings", "workers", "return_records",
+               "spool_records")
+
+
+def pool_size(workers, devices):
+    """Threads for a batch of ``devices``: ``workers`` (the option, else fortifleet_workers) or DEFAULT_WORKERS,
+    never more than the devices, at least one."""
+    return max(1, min(int(workers or DEFAULT_WORKERS), devices or 1))
 
 
 def secret_variables():
@@ -170,11 +192,13 @@ def run_batch(devices, params, finished, workers, fleet=True, pool=run_pool):
             except Exception as exc:  # pylint: disable=broad-except
                 # Never the whole task for one device: its record so far (writes included) plus the error.
                 finished(device, crashed_record(device, exc))
+                release(device)
                 return
             if phase == "preflight" and outcome is True:
                 go_on.append(device)
             else:
                 finished(device, ran_with(device.record, device.check_mode, params["areas"]))
+                release(device)
         return callback
 
     pool(devices, lambda d: dev.run_preflight_phase(d, params["areas"], params["preflight"], params["usable_states"],
@@ -185,6 +209,17 @@ def run_batch(devices, params, finished, workers, fleet=True, pool=run_pool):
     pool(ready, lambda d: dev.run_areas_phase(d, params["areas"], claims, plan.get(d.name)), done("areas"), workers)
 
 
+def release(device):
+    """What a finished device no longer needs: its HTTP connection (a 10,000-device run otherwise holds 10,000 TLS
+    connections and their buffers until the last device ends) and its record (``finished`` kept what the run
+    returns)."""
+    client = device._base.used_client  # pylint: disable=protected-access
+    session = getattr(client, "session", None)
+    if session is not None:
+        session.close()
+    device.record = None
+
+
 def ran_with(record, check_mode, roles):
     """The record says how it ran: in check mode or not (the report's mode follows it) and which areas it was asked
     for (the report's per-area outcome: an area not asked for is skipped)."""
@@ -193,28 +228,105 @@ def ran_with(record, check_mode, roles):
     return record
 
 
+class Collector(object):
+    """What a run keeps of its finished devices: the records (``keep``), or only what the task's result and the count
+    need, each record going to the spool file (``spool``, JSON lines) as it finishes. A 10,000-device run then holds
+    no record twice: the report reads the spool (fleet_report's ``spool``)."""
+
+    def __init__(self, keep=True, spool=None):
+        self.keep = keep
+        self.records = {}
+        self.diffs, self.warnings, self.changed = [], [], False
+        self._warned = set()  # a set: a list's membership test made the warnings quadratic in the fleet size
+        self.spool = spool
+        self._spool = open_spool(spool) if spool else None
+
+    def __len__(self):
+        return len(self.records)
+
+    def add(self, name, record):
+        """Record ``name``'s finished (scrubbed) record."""
+        self.diffs.extend(record.pop("diff", []))
+        for warning in record.get("warnings", []):
+            if warning not in self._warned:
+                self._warned.add(warning)
+                self.warnings.append(warning)
+        self.changed = self.changed or bool(record["changes"])
+        if self._spool is not None:
+            self._spool.write(json.dumps({"name": name, "record": record}, sort_keys=True, default=str) + "\n")
+        self.records[name] = record if self.keep else light_record(record)
+
+    def close(self):
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+
+
+def light_record(record):
+    """What the fleet's count (summary) and progress need of a record."""
+    return {"preflight": {"access": (record.get("preflight") or {}).get("access")}, "errors": list(record["errors"]),
+            "changes": [dict(area=c.get("area")) for c in record["changes"]]}
+
+
+def new_spool(parent=None):
+    """A new spool file path in a directory of its own (0700) in ``parent`` (the action plugin gives Ansible's
+    temporary directory of this run, which ansible-playbook removes when it exits, Ctrl-C included), else in the
+    controller's temporary directory."""
+    return os.path.join(tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=parent), SPOOL_FILE)
+
+
+def open_spool(path):
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w")
+
+
+def read_spool(path, names=None):
+    """The records of a spool file (name -> record), only those of ``names`` when given."""
+    wanted = set(names) if names is not None else None
+    records = {}
+    with open(path) as handle:
+        for line in handle:
+            entry = json.loads(line)
+            if wanted is None or entry["name"] in wanted:
+                records[entry["name"]] = entry["record"]
+    return records
+
+
+def remove_spool(path):
+    """Remove a spool file and its directory when the fleet task made them (a name of SPOOL_PREFIX)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.basename(directory).startswith(SPOOL_PREFIX) or os.path.basename(path) != SPOOL_FILE:
+        return
+    for remove, target in ((os.unlink, path), (os.rmdir, directory)):
+        try:
+            remove(target)
+        except OSError:
+            pass
+
+
 def task_result(records, names, fleet, options, seconds):
-    """The task's result: every record of the batch (``records``) with the fleet's count, or one device's
-    ``record`` with its progress line; the diffs and warnings of all devices."""
-    diffs, warnings, changed = [], [], False
-    for name in names:
-        record = records[name]
-        diffs.extend(record.pop("diff", []))
-        warnings.extend(w for w in record.get("warnings", []) if w not in warnings)
-        changed = changed or bool(record["changes"])
-    out = {"changed": changed, "seconds": round(seconds, 3), "devices": len(names)}
+    """The task's result: every record of the batch (``records``: a dict or a Collector) with the fleet's count, or
+    one device's ``record`` with its progress line; the diffs and warnings of all devices."""
+    collected = records
+    if not isinstance(records, Collector):
+        collected = Collector()
+        for name in names:
+            collected.add(name, records[name])
+    out = {"changed": collected.changed, "seconds": round(seconds, 3), "devices": len(names)}
     if fleet:
         # Registered, not a fact: Ansible deep-copies facts for every hostvars access, which made the report
         # play quadratic in the fleet size (measured: minutes at 500 devices).
-        out["records"] = records
-        out["summary"] = summary(records, options["usable_states"], preflight_only=not options["areas"])
+        if collected.keep:
+            out["records"] = collected.records
+        if collected.spool:
+            out["spool"] = collected.spool
+        out["summary"] = summary(collected.records, options["usable_states"], preflight_only=not options["areas"])
     else:
-        out["record"] = records[names[0]]
-        out["line"] = progress_line(names[0], records[names[0]])
-    if diffs:
-        out["diff"] = diffs
-    if warnings:
-        out["warnings"] = warnings
+        out["record"] = collected.records[names[0]]
+        out["line"] = progress_line(names[0], collected.records[names[0]])
+    if collected.diffs:
+        out["diff"] = collected.diffs
+    if collected.warnings:
+        out["warnings"] = collected.warnings
     return out
 
 

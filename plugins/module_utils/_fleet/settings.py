@@ -278,7 +278,8 @@ ROLE_SETTINGS = dict(
         description=[
             "Runs M(fortifleet.auth.fleet) with no area (the preflight only) for the whole play batch in one task, "
             "which reads the O(preflight_subsets) of M(fortifleet.auth.fortigate_info) on every device (also under "
-            "C(--check), since it only reads).",
+            "C(--check), since it only reads), on a pool of 64 threads (the variable C(fortifleet_workers) sets "
+            "another size; not C(forks): a device's probe waits on the network).",
             "Prints one line per device and the count of the fleet, records each device's result in the host fact "
             "C(fortifleet_preflight) and adds its findings to C(fortifleet_findings).",
             "Devices whose access is not usable (refused token, trusthost mismatch, lock-out, TLS, unreachable, "
@@ -367,6 +368,15 @@ ROLE_SETTINGS = dict(
                     "Empty (the default, or C(fortifleet_report_previous) unset): the newest C(report.json) in the "
                     "parent directory of C(report_dir) (the report directories of earlier runs beside this one, "
                     "or this one before it is overwritten). C(none): no comparison."]),
+            report_spool=dict(
+                type="str", default="",
+                description=[
+                    "The spool file of a M(fortifleet.auth.fleet) run (its return value C(spool), with "
+                    "C(spool_records=true)): each device's record, streamed there as the device finished. The "
+                    "report reads the records there instead of from each host's C(fortifleet_result), and removes "
+                    "the file.",
+                    "The C(diagnose) and C(remediate) playbooks pass it. Empty: the records come from the hosts' "
+                    "variables."]),
         ),
     ),
 )

@@ -41,8 +41,8 @@ def summary(records, usable_states, preflight_only=False):
     """The fleet's count: usable, changed or drifting, with errors, and the devices left out.
 
     A run without areas (the preflight role) counts the usable devices only."""
-    usable = [n for n, r in records.items() if (r.get("preflight") or {}).get("access") in usable_states]
-    left_out = sorted(n for n in records if n not in usable)
+    usable = set(n for n, r in records.items() if (r.get("preflight") or {}).get("access") in usable_states)
+    left_out = sorted(n for n in records if n not in usable)  # a set: a list made this quadratic in the fleet size
     failed = sorted(n for n, r in records.items() if r["errors"])
     changed = sorted(n for n, r in records.items() if r["changes"])
     if preflight_only:

@@ -20,6 +20,8 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._report.render imp
 ARGUMENT_SPEC = dict(
     hosts=dict(type="dict"),
     devices=dict(type="list", elements="str"),
+    # The fleet task's spool (its RV spool): each device's record, read with 'devices' by the action plugin.
+    spool=dict(type="path"),
     report_dir=dict(type="path", default="fortifleet-report"),
     run_name=dict(type="str", default="fortifleet"),
     # None: the mode the devices' records say they ran in (a check-mode run of any task is reported as check).
@@ -27,6 +29,8 @@ ARGUMENT_SPEC = dict(
     usable_states=dict(type="list", elements="str", default=list(USABLE)),
     started=dict(type="str"),
     redact=dict(type="list", elements="str", no_log=True, default=[]),
+    # Device name -> the values of its secret variables (the action plugin reads them from the inventory).
+    redact_devices=dict(type="dict", no_log=True, default={}),
     # The report to compare with: a report.json (or its directory); empty: the newest one beside report_dir; none: off.
     previous_report=dict(type="str", default=""),
 )
@@ -40,7 +44,7 @@ def run(ctx):
         raise err.InputError("devices", "is read from the inventory by the action plugin, which did not run",
                              "Give 'hosts' when the module runs without its action plugin.")
     report = build(params["hosts"], params["run_name"], params["check_mode_run"], params.get("started"),
-                   params["redact"], params["usable_states"])
+                   params["redact"], params["usable_states"], device_secrets=params["redact_devices"])
     why_not = add_changes(report, params["report_dir"], params["previous_report"])
     if why_not:
         ctx.warn(why_not)

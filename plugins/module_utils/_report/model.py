@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+import re
 import time
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import areas
@@ -37,18 +39,44 @@ ROLE_FACTS = {"preflight": "fortifleet_preflight", "findings": "fortifleet_findi
 FLEET_RESULT = "fortifleet_result"
 
 
-def device_input(name, get):
+def device_input(name, get, spooled=None):
     """What the report knows of one device. ``get(variable)`` is the device's variable or None.
 
-    The record of a fleet task (fortifleet_result), unless the roles ran for it and recorded their facts."""
+    The record of a fleet task (``spooled``, the record its spool holds, else fortifleet_result), unless the roles
+    ran for it and recorded their facts."""
     preflight = get(ROLE_FACTS["preflight"])
-    result = get(FLEET_RESULT)
+    result = spooled if spooled is not None else get(FLEET_RESULT)
     if result is not None and preflight is None:
         return result
     out = dict((key, get(var) or []) for key, var in ROLE_FACTS.items() if key not in ("preflight", "check_mode"))
     out.update(preflight=preflight or {}, address=get("ansible_host") or name, ran=preflight is not None,
                check_mode=bool(get(ROLE_FACTS["check_mode"])))
     return out
+
+
+# Redaction in linear time. Each device's data is redacted of its own secrets (the values of its secret variables)
+# and the run's (``secrets``), exactly, wherever they occur; the report is then searched once for any secret of any
+# other device standing as a word of its own (a token, a licence code): redacting every string with every device's
+# secrets made the report quadratic in the fleet size (10,000 devices: 10,000 secrets x every string).
+MIN_SECRET = 6
+_WORDS = (re.compile(r"\w+"), re.compile(r"[^\s\"'<>,;:()\[\]{}|]+"))
+
+
+def _secrets(values):
+    return sorted(set(s for s in values or () if s and len(s) >= MIN_SECRET), key=lambda s: (-len(s), s))
+
+
+def _stray_secrets(value, secrets):
+    """The ``secrets`` that stand as a word of their own somewhere in ``value`` (one pass over its JSON text)."""
+    if not secrets:
+        return []
+    text = json.dumps(value, ensure_ascii=False)
+    words = set()
+    for pattern in _WORDS:
+        for word in pattern.findall(text):
+            words.add(word)
+            words.add(word.strip(".=-+/~"))
+    return sorted(words & secrets)
 
 
 def _redact(value, secrets):
@@ -135,11 +163,16 @@ def area_outcomes(data, access, findings, errors, usable=USABLE):
     return out
 
 
-def build(hosts, run_name, check_mode, started=None, secrets=(), usable=USABLE):
+def build(hosts, run_name, check_mode, started=None, secrets=(), usable=USABLE, device_secrets=None):
     """The report dict. ``hosts`` maps a device name to what the roles recorded for it.
 
+    ``secrets`` are redacted from every device; ``device_secrets`` (name -> secrets) from that device's data, and
+    from any other device's where one stands as a word of its own (see _WORDS).
     The run is a check-mode run when ``check_mode`` says so or any device's record says it ran in check mode:
     one notion of run mode, from the task that ran to the report."""
+    shared, own = _secrets(secrets), device_secrets or {}
+    hosts = dict((name, _redact(data or {}, _secrets(list(own.get(name) or ()) + shared) if own.get(name) else shared))
+                 for name, data in hosts.items())
     check_mode = bool(check_mode) or any(ran_in_check_mode(data or {}) for data in hosts.values())
     devices = []
     for name in sorted(hosts):
@@ -161,7 +194,7 @@ def build(hosts, run_name, check_mode, started=None, secrets=(), usable=USABLE):
         # The HA/FortiManager/VDOM context, when the run knew it (optional keys of the record).
         devices[-1].update((key, data[key]) for key in ("topology", "handled_through") if data.get(key) is not None)
     by_status = dict((s, 0) for s in STATUS_ORDER)
-    by_id, human = {}, {}
+    by_id, human, listed = {}, {}, set()
     for device in devices:
         by_status[device["status"]] += 1
         for finding in device["findings"]:
@@ -169,7 +202,9 @@ def build(hosts, run_name, check_mode, started=None, secrets=(), usable=USABLE):
             if not finding.get("auto_fix") and finding.get("severity") in ("critical", "warning"):
                 entry = human.setdefault(finding["id"], {"id": finding["id"], "severity": finding["severity"],
                                                          "remediation": finding.get("remediation"), "devices": []})
-                if device["name"] not in entry["devices"]:
+                # A set beside the list: a list's membership test made this quadratic in the fleet size.
+                if (finding["id"], device["name"]) not in listed:
+                    listed.add((finding["id"], device["name"]))
                     entry["devices"].append(device["name"])
     report = {
         "schema_version": SCHEMA_VERSION,
@@ -181,7 +216,10 @@ def build(hosts, run_name, check_mode, started=None, secrets=(), usable=USABLE):
         "devices": devices,
         "clusters": report_topology.clusters(hosts),
     }
-    return _redact(report, [s for s in secrets if s and len(s) >= 6])
+    report["run"] = _redact(report["run"], shared)
+    everyone = set(shared).union(*[_secrets(v) for v in own.values()]) if own else set()
+    stray = _stray_secrets(report, everyone - set(shared))
+    return _redact(report, stray) if stray else report
 
 
 def rotation_refused(report):
