@@ -196,6 +196,7 @@ def run_batch(devices, params, finished, workers, fleet=True, pool=run_pool):
                 return
             if phase == "preflight" and outcome is True:
                 go_on.append(device)
+                close_connections(device)
             else:
                 finished(device, ran_with(device.record, device.check_mode, params["areas"]))
                 release(device)
@@ -209,14 +210,22 @@ def run_batch(devices, params, finished, workers, fleet=True, pool=run_pool):
     pool(ready, lambda d: dev.run_areas_phase(d, params["areas"], claims, plan.get(d.name)), done("areas"), workers)
 
 
-def release(device):
-    """What a finished device no longer needs: its HTTP connection (a 10,000-device run otherwise holds 10,000 TLS
-    connections and their buffers until the last device ends) and its record (``finished`` kept what the run
-    returns)."""
+def close_connections(device):
+    """Close a device's open connections (its session stays usable and reconnects when the areas need it): between
+    the two phases every device that passed its preflight waits, and 10,000 idle TLS connections held open ran the
+    controller and the emulator out of file descriptors (measured, benchmarks/README.md). A healthy device's areas
+    mostly answer from the reads its preflight fetched (docs/requests.md), so this rarely costs a new handshake."""
     client = device._base.used_client  # pylint: disable=protected-access
     session = getattr(client, "session", None)
     if session is not None:
         session.close()
+
+
+def release(device):
+    """What a finished device no longer needs: its HTTP connection (a 10,000-device run otherwise holds 10,000 TLS
+    connections and their buffers until the last device ends) and its record (``finished`` kept what the run
+    returns)."""
+    close_connections(device)
     device.record = None
 
 

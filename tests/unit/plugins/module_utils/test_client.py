@@ -247,3 +247,14 @@ def test_reads_are_not_shared_unless_asked():
     client.get("system/global")
     assert client.get("system/global").results == {"a": 2}
     assert len(session.calls) == 2
+
+
+def test_the_proxy_environment_is_read_once_per_device_with_no_proxy_honoured(monkeypatch):
+    """requests would look the environment up on every request (a quarter of a fleet run's CPU): the client reads it
+    once for its device and turns the session's own lookup off; NO_PROXY still exempts a device."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "198.51.100.7")
+    behind = FortiOSClient("192.0.2.1", access_token="t")
+    assert behind.proxies["https"] == "http://proxy.example:3128"
+    assert behind.session.trust_env is False
+    assert FortiOSClient("198.51.100.7", access_token="t").proxies == {}
