@@ -196,18 +196,29 @@ def run_batch(devices, params, finished, workers, fleet=True, pool=run_pool):
                 return
             if phase == "preflight" and outcome is True:
                 go_on.append(device)
-                close_connections(device)
             else:
                 finished(device, ran_with(device.record, device.check_mode, params["areas"]))
                 release(device)
         return callback
 
-    pool(devices, lambda d: dev.run_preflight_phase(d, params["areas"], params["preflight"], params["usable_states"],
-                                                    params["preflight_subsets"]), done("preflight"), workers)
+    def preflight(device):
+        outcome = dev.run_preflight_phase(device, params["areas"], params["preflight"], params["usable_states"],
+                                          params["preflight_subsets"])
+        close_connections(device)  # in the worker: closing TLS sockets in the calling thread held up every callback
+        return outcome
+
+    pool(devices, preflight, done("preflight"), workers)
     passed = set(id(d) for d in go_on)  # a set: a list's membership test made this quadratic in the fleet size
     ready = [d for d in devices if id(d) in passed]  # inventory order, whatever order the preflights ended in
     plan = fleet_topology.plan(dict((d.name, d.record) for d in ready), [d.name for d in ready]) if fleet else {}
-    pool(ready, lambda d: dev.run_areas_phase(d, params["areas"], claims, plan.get(d.name)), done("areas"), workers)
+
+    def run_areas(device):
+        try:
+            return dev.run_areas_phase(device, params["areas"], claims, plan.get(device.name))
+        finally:
+            close_connections(device)
+
+    pool(ready, run_areas, done("areas"), workers)
 
 
 def close_connections(device):
