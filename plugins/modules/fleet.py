@@ -102,7 +102,7 @@ options:
       - Defaults to the variable C(fortifleet_workers), else 64 (not C(forks)). A device's run waits on the network
         most of the time (each request is a round trip to the FortiGate, tens to hundreds of milliseconds over a
         WAN), so the pool size, not the controller's CPU, decides how fast a large fleet is done; the client sends
-        at most 4 requests at once per device, so a run opens at most O(workers) x 4 connections. Lower it when a
+        at most 5 requests at once per device (docs/requests.md), so a run opens at most O(workers) x 5 connections. Lower it when a
         firewall or proxy between the controller and the devices limits connections.
     type: int
   return_records:

@@ -38,7 +38,7 @@ DEFAULT_AREAS = ["ftm_push", "fortitoken", "ems_connector"]
 # The fleet pool's size when neither ``workers`` nor the variable ``fortifleet_workers`` says otherwise. A device's
 # run is I/O bound: behind a WAN link most of its time is spent waiting for answers (100 ms per round trip is
 # common), so the pool, not the controller's CPU, decides the speed; the pool never outgrows the batch. With the
-# client's per-device read fan-out (at most 4 requests in flight per device) a run opens at most workers x 4
+# client's per-device read fan-out (at most FAN_OUT = 5 requests in flight per device) a run opens at most workers x 5
 # connections. Measured: README "Large fleets", benchmarks/README.md.
 DEFAULT_WORKERS = 64
 WORKERS_VARIABLE = "fortifleet_workers"
