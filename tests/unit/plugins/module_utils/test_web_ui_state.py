@@ -32,7 +32,8 @@ class Recording(MemoryClient):
         return super(Recording, self).get(path, mkey=mkey, scope=scope, params=params, api=api)
 
 
-def unit(state=None, objects=CMDB):
+def unit(state=None, objects=None):
+    objects = CMDB if objects is None else objects
     monitor = {"system/status": {"hostname": "fgt-001"}}
     if state is not None:
         monitor["web-ui/state"] = state
