@@ -72,6 +72,8 @@ class _FailedOnce(object):
 
     def __init__(self, error):
         self.error = error
+
+
 RETRY_STATUSES = (502, 503, 504)
 BACKOFF_CAP = 8.0
 
