@@ -36,7 +36,8 @@ def test_wrong_token_fails_with_401_hint_and_exactly_one_request(emu, tmp_path):
     assert run.rc != 0
     result = run.results["fgt-001"]
     assert result["failed"] is True and result["error_kind"] == "token_rejected"
-    assert result["msg"].startswith("Failed to read monitor system/status on fgt-001: HTTP 401")
+    # the proving read is monitor web-ui/state (_fortios/web_ui.py): its 401 is the token refused, nothing else sent
+    assert result["msg"].startswith("Failed to read monitor web-ui/state on fgt-001: HTTP 401")
     assert "trusthost" in result["hint"] and "429" in result["hint"]
     requests = host_requests(emu, "fgt-001")
     assert len(requests) == 1 and requests[0]["status"] == 401

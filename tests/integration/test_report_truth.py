@@ -92,7 +92,8 @@ def with_failing_reads(emu):
     emu.set_faults({"fail_path": {"match": "cmdb/system/global", "status": 404, "method": "GET"}}, names[GLOBAL_404])
     emu.set_faults({"fail_path": {"match": "cmdb/user/fortitoken", "status": 500, "method": "GET"}},
                    names[FORTITOKEN_500])
-    emu.set_faults({"fail_path": {"match": "monitor/system/status", "status": 404}}, names[PROBE_404])
+    # both proving reads (web-ui/state, then system/status: _fortios/web_ui.py) answer 404
+    emu.set_faults({"fail_path": {"match": "monitor/", "status": 404}}, names[PROBE_404])
     return names
 
 

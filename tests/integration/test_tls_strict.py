@@ -28,5 +28,5 @@ def test_ca_without_key_usage(tmp_path):
         else:
             assert proc.returncode == 0, proc.stdout[-3000:]
             audit = emu.audit()
-            assert ("/api/v2/monitor/system/status", 200) in [(a["path"], a["status"]) for a in audit]
+            assert ("/api/v2/monitor/web-ui/state", 200) in [(a["path"], a["status"]) for a in audit]
             assert all(a["status"] == 200 for a in audit)

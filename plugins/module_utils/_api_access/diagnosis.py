@@ -23,6 +23,7 @@ __metaclass__ = type
 import socket
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import web_ui
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.client import client_from_params
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.networks import address_in_entries
@@ -165,7 +166,8 @@ def probe(ctx, client):
     facts = {"status": "ok", "http_status": None, "detail": None, "forbidden_groups": [],
              "url_token_accepted": None, "url_token_accepted_source": None}
     try:
-        status = client.get("system/status", api="monitor")
+        # web-ui/state, else system/status (_fortios/web_ui.py): one request proves the token.
+        status = web_ui.status(client)
     except err.FortiOSError as exc:
         facts["status"] = _KIND_STATUS.get(exc.kind, "unreachable")
         facts["http_status"] = exc.status

@@ -20,6 +20,7 @@ __metaclass__ = type
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import vdoms as _vdoms
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import web_ui
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import FortiOSVersion, behaviour
 
 # (api, path, params, scope): scope "global", "vdom" (the task's VDOM) or a VDOM's name.
@@ -29,13 +30,14 @@ TOKEN_MAP = ("monitor", "user/fortitoken", None, "vdom")
 EMS_SUMMARY = ("monitor", "endpoint-control/ems/status-summary", None, "vdom")
 ADMINS = ("cmdb", "system/admin", None, "vdom")
 CENTRAL_MANAGEMENT = ("cmdb", "system/central-management", None, "global")
+HA_SETTINGS = ("cmdb", "system/ha", None, "global")
 
 # What each preflight subset and each area reads on every device (their diagnoses, in _<area>/diagnosis.py).
 SUBSET_READS = {
     # _api_access/diagnosis.py: the access probes, the URL-token setting (7.4.5+).
     "api_access": [("cmdb", "system/ftm-push", None, "global"), TOKEN_MAP, EMS_SUMMARY, GLOBAL_SETTINGS],
     # _system/diagnosis.py and topology.py: VDOM mode, licence, HA mode, central management.
-    "system": [GLOBAL_SETTINGS, LICENSE, ("cmdb", "system/ha", None, "global"), CENTRAL_MANAGEMENT],
+    "system": [GLOBAL_SETTINGS, LICENSE, HA_SETTINGS, CENTRAL_MANAGEMENT],
 }
 AREA_READS = {
     # _ftm_push/diagnosis.py: the push settings, interfaces (callback, allowaccess), certificates, administrators.
@@ -56,14 +58,22 @@ VDOM_READS = {
 }
 
 
-def first_wave(subsets, roles):
-    """The reads every device of this run makes after the token is proven, in order, each once."""
+def first_wave(subsets, roles, answered=()):
+    """The reads every device of this run makes after the token is proven, in order, each once; ``answered``: the
+    reads the proving answer made needless (settled())."""
     plan = []
     for read in [r for s in subsets for r in SUBSET_READS.get(s, [])] + \
             [r for role in roles for r in AREA_READS.get(role, [])]:
-        if read not in plan:
+        if read not in plan and read not in answered:
             plan.append(read)
     return plan
+
+
+def settled(client):
+    """The reads web-ui/state already answered (_fortios/web_ui.py): system/ha when it says standalone,
+    system/central-management when it says not centrally managed; _system/topology.py then reads neither."""
+    return [read for read, known in ((HA_SETTINGS, web_ui.standalone(client)),
+                                     (CENTRAL_MANAGEMENT, web_ui.unmanaged(client))) if known]
 
 
 def vdom_wave(client, roles, version):
@@ -89,7 +99,7 @@ def planner(subsets, roles):
             version = FortiOSVersion.parse(client.device.get("version"))
         except ValueError:
             version = None
-        client.prefetch(first_wave(subsets, roles))
+        client.prefetch(first_wave(subsets, roles, settled(client)))
         if version is None:
             return
         try:

@@ -64,6 +64,16 @@ FAN_OUT = 5
 ROW_KEYS = {"system/interface": "name", "system/admin": "name", "user/local": "name", "certificate/local": "name",
             "user/fortitoken": "serial-number", "certificate/ca": "name"}
 _MISSING = object()
+
+
+class _FailedOnce(object):
+    """A planned read that failed after its retries (a 5xx, a reset): the first reader meets that error instead of
+    sending the same request again (retries stay bounded per read); the reader after it asks the device."""
+
+    def __init__(self, error):
+        self.error = error
+
+
 RETRY_STATUSES = (502, 503, 504)
 BACKOFF_CAP = 8.0
 
@@ -348,6 +358,9 @@ class FortiOSClient(object):
         key = self._memo_key(api, path, mkey, params, scope)
         with self._lock:
             remembered = self._memo.get(key, _MISSING)
+            if isinstance(remembered, _FailedOnce):
+                del self._memo[key]
+                raise remembered.error
         if remembered is _MISSING:
             remembered = self._row_of_table(key)
         if remembered is _MISSING:
@@ -429,6 +442,10 @@ class FortiOSClient(object):
                 return
             try:
                 self._fetch(key, keep_any_error=False)
+            except err.FortiOSError as exc:
+                if not (getattr(exc, "guarded", False) or isinstance(exc, err.TokenRejectedError)):
+                    with self._lock:
+                        self._memo.setdefault(key, _FailedOnce(exc))  # met by the code that needs it
             except Exception:  # pylint: disable=broad-except
                 pass  # met again, by the code that needs it
         run_parallel(fetch, todo, self.fan_out)

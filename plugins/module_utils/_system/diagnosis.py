@@ -14,6 +14,7 @@ __metaclass__ = type
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import web_ui
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import NEWEST_KNOWN, parse_device_version, version_warning
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import license as _license
 from ansible_collections.fortifleet.auth.plugins.module_utils._system import topology as _topology
@@ -59,7 +60,7 @@ def _license_findings(lic):
 
 def gather(ctx, client, facts):
     """The system facts (hostname, model, serial, version, VDOM mode, licence) and their findings."""
-    status = client.get("system/status", api="monitor")
+    status = web_ui.status(client)  # the probe's answer when it ran: web-ui/state, else system/status
     results = status.results if isinstance(status.results, dict) else {}
     envelope = status.envelope
     version = parse_device_version(envelope.get("version") or client.device.get("version"), client.label)
@@ -75,7 +76,7 @@ def gather(ctx, client, facts):
     lic = _license.read(client)
     facts["system"] = {
         "hostname": results.get("hostname") or glob.get("hostname"),
-        # monitor system/status field names are UNCONFIRMED (fortios-api.md §5); web-ui/state shows these.
+        # system/status field names are UNCONFIRMED; web-ui/state shows these (fortios-api.md §5).
         "model": results.get("model"),
         "model_name": results.get("model_name"),
         "model_number": results.get("model_number"),

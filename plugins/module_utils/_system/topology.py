@@ -19,8 +19,12 @@ from ansible_collections.fortifleet.auth.plugins.module_utils._config import eng
 from ansible_collections.fortifleet.auth.plugins.module_utils._config import findings as fnd
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import vdoms as _vdoms
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import web_ui
 
 HA_MODES = ("standalone", "a-p", "a-a")
+# What cmdb system/central-management answers on a unit nobody manages: type none, no FortiManager address (the
+# CLI defaults the emulator serves); used when web-ui/state says "not centrally managed" (_fortios/web_ui.py).
+UNMANAGED = {"type": "none", "fmg": "", "managed_by_fortimanager": False}
 
 fnd.define("HA_OUT_OF_SYNC", "critical", "system",
            "The members of HA cluster {cluster} are out of sync (configuration checksums differ: {members}).",
@@ -73,7 +77,10 @@ def _central_row(client):
 
 
 def central_management(client):
-    """``{"type", "fmg", "managed_by_fortimanager"}``: the cmdb object, else the monitor status (fortios-api.md §5)."""
+    """``{"type", "fmg", "managed_by_fortimanager"}``: without a request when web-ui/state said "not centrally
+    managed"; else the cmdb object, else the monitor status (fortios-api.md §5)."""
+    if web_ui.unmanaged(client):
+        return dict(UNMANAGED)
     row = _central_row(client)
     kind = str(row.get("type") or "none")
     fmg = row.get("fmg") or row.get("mgmt_ip") or ""
@@ -152,6 +159,11 @@ def ha(client, own_serial, warnings):
     """The shared schema's ``ha`` entry. A standalone unit costs one request (its ha-checksums read is skipped)."""
     out = {"mode": None, "group_name": None, "group_id": None, "role": None, "primary_serial": None,
            "members": [], "in_sync": None}
+    if web_ui.standalone(client):
+        # web-ui/state ha_mode 0 (fortios-api.md §5): what a standalone unit's system/ha with the CLI defaults
+        # ('group-name' empty, 'group-id' 0) gives below, without the read.
+        out.update(mode="standalone", group_id=0)
+        return out
     try:
         row = _row(client.get("system/ha", scope="global").results)
     except err.DEVICE_GONE:

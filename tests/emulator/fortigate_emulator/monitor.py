@@ -47,6 +47,25 @@ def system_status(dev, params, ctx):
             "hostname": dev.hostname(), "log_disk_status": "available"}
 
 
+# fortios-api.md §5 (web-ui/state, one 7.0.6 capture): ha_mode 0 on a standalone unit; ASSUMED: 1 a-p, 2 a-a.
+HA_MODE_NUMBERS = {"standalone": 0, "a-p": 1, "a-a": 2}
+
+
+def web_ui_state(dev, params, ctx):
+    """monitor web-ui/state: the keys of the 7.0.6 capture (fortios-api.md §5, "Reading fewer times")."""
+    mode = str(dev.singleton("system/ha").get("mode") or "standalone")
+    cm = dev.singleton("system/central-management")
+    return {"hostname": dev.hostname(), "model": dev.model, "model_name": dev.model_name,
+            "model_number": dev.model_number,
+            "vdom_mode": dev.singleton("system/global").get("vdom-mode", "no-vdom"),
+            "ha_mode": HA_MODE_NUMBERS.get(mode, 1),  # ASSUMED beyond 0 (standalone)
+            "is_ha_master": not ha.is_secondary(dev),
+            # ASSUMED: true for FortiManager management only (FortiGate Cloud is UNCONFIRMED, fortios-api.md §5)
+            "centrally_managed": cm.get("type") == "fortimanager",
+            "fortimanager_backup_mode": cm.get("mode") == "backup",  # ASSUMED meaning
+            "admin": {"vdoms": list(dev.table("system/vdom")) or ["root"]}}  # ASSUMED: every VDOM (a super_admin)
+
+
 def license_status(dev, params, ctx):
     lic = dev.rt.get("license", {})
     reach = dev.rt.get("fortiguard_reachable", True)
@@ -435,6 +454,8 @@ def generate_key(dev, params, ctx):
 ENDPOINTS = {
     "system/status": ("GET", ("any", None), False, system_status),  # fortios-api.md §5: group any
     "license/status": ("GET", ("any", None), False, license_status),  # fortios-api.md §5: group any
+    # fortios-api.md §5: access group UNCONFIRMED, ASSUMED any; fail_path {"match": "web-ui/state"} answers 404
+    "web-ui/state": ("GET", ("any", None), False, web_ui_state),
     "system/central-management/status": ("GET", ("sysgrp", "cfg"), False, central_status),  # group ASSUMED
     "system/fortimanager/status": ("GET", ("sysgrp", "cfg"), False, central_status),  # fortios-api.md §5: sysgrp.cfg
     "system/ha-checksums": ("GET", ("sysgrp", "cfg"), False, ha.checksums),  # troubleshooting.md F; group ASSUMED

@@ -30,13 +30,16 @@ def fortigate(version="7.4.4", url_query=None):
         glob["rest-api-key-url-query"] = url_query
     objects[("system/global", None)] = glob
     return RecordingClient(objects, version=version, monitor={
+        # the keys of the 7.0.6 capture (fortios-api.md §5, "Reading fewer times")
+        "web-ui/state": {"hostname": "fgt-001", "model": "FGVM64", "model_name": "FortiGate", "model_number": "VM64",
+                         "vdom_mode": "no-vdom", "ha_mode": 0, "is_ha_master": 1, "centrally_managed": False},
         "system/status": {"model_name": "FortiGate", "model_number": "VM64", "hostname": "fgt-001"},
         "user/fortitoken": [],
         "endpoint-control/ems/status-summary": {"total": 1, "connected": 1, "authorized": 1, "entries": []}})
 
 
 def fail_first(client, exc):
-    client.fail[("GET", "system/status", None)] = exc
+    client.fail[("GET", "web-ui/state", None)] = exc
 
 
 def probe(client, **params):
@@ -80,10 +83,47 @@ def test_working_access_is_ok_with_one_read_per_permission_group():
     client = fortigate()
     facts, found_ids, dummy = probe(client)
     assert facts["status"] == "ok" and found_ids == [] and facts["forbidden_groups"] == []
-    assert client.reads == [("monitor", "system/status"), ("cmdb", "system/ftm-push"),
+    assert client.reads == [("monitor", "web-ui/state"), ("cmdb", "system/ftm-push"),
                             ("monitor", "user/fortitoken"), ("monitor", "endpoint-control/ems/status-summary")]
     assert facts["url_token_accepted"] is True  # before 7.4.5 URL tokens are not refused by default
     assert client.writes == []
+
+
+# -- the proving read: web-ui/state, else system/status (_fortios/web_ui.py) --------------------------------
+@pytest.mark.parametrize("failure", [
+    err.NotFoundError("read", "monitor web-ui/state", "fgt-test", "HTTP 404", status=404),  # a release without it
+    err.PermissionDeniedError("read", "monitor web-ui/state", "fgt-test", "HTTP 403", status=403),  # its group
+    "another shape",
+])
+def test_a_web_ui_state_that_is_not_a_usable_200_falls_back_to_system_status(failure):
+    client = fortigate()
+    if failure == "another shape":
+        client.monitor["web-ui/state"] = [{"hostname": "fgt-001"}]
+    else:
+        client.fail[("GET", "web-ui/state", None)] = failure
+    facts, found_ids, dummy = probe(client)
+    assert facts["status"] == "ok" and found_ids == []
+    assert client.reads[:2] == [("monitor", "web-ui/state"), ("monitor", "system/status")]
+    assert client.reads.count(("monitor", "system/status")) == 1
+
+
+def test_a_401_on_web_ui_state_is_the_token_refused_after_one_request(monkeypatch):
+    second = SecondCredential(monkeypatch)
+    client = fortigate()
+    fail_first(client, rejected())
+    facts, found_ids, dummy = probe(client)
+    assert facts["status"] == "token_rejected" and found_ids == ["API_TOKEN_REJECTED"]
+    assert client.reads == [("monitor", "web-ui/state")] and client.requests_sent == 1 and second.made == []
+
+
+def test_a_401_on_the_fallback_is_the_token_refused_too():
+    client = fortigate()
+    client.fail[("GET", "web-ui/state", None)] = err.NotFoundError("read", "web-ui/state", "fgt-test", "HTTP 404",
+                                                                   status=404)
+    client.fail[("GET", "system/status", None)] = rejected()
+    facts, found_ids, dummy = probe(client)
+    assert facts["status"] == "token_rejected" and found_ids == ["API_TOKEN_REJECTED"]
+    assert client.reads == [("monitor", "web-ui/state"), ("monitor", "system/status")]
 
 
 def test_each_missing_permission_group_is_named():
@@ -144,7 +184,7 @@ def test_a_failed_first_request_is_classified_and_nothing_else_is_read(exc, stat
     facts, found_ids, found = probe(client)
     assert facts["status"] == status and found_ids == [finding]
     assert facts["http_status"] == exc.status and str(exc) in facts["detail"]
-    assert client.reads == [("monitor", "system/status")]
+    assert client.reads == [("monitor", "web-ui/state")]
 
 
 def test_unreachable_names_the_status_in_the_summary():
@@ -175,7 +215,7 @@ def test_a_controller_outside_the_trusthost_is_a_trusthost_mismatch(monkeypatch)
     assert found_ids == ["API_TRUSTHOST_MISMATCH"]
     assert CONTROLLER in found[0]["summary"] and "'%s'" % USER in found[0]["summary"]
     # The task's token was sent once; the only other request used the diagnostic token.
-    assert client.reads == [("monitor", "system/status")]
+    assert client.reads == [("monitor", "web-ui/state")]
     assert [token for token, dummy in second.made] == [DIAGNOSTIC_TOKEN]
     assert second.made[0][1].reads == [("cmdb", "system/api-user")]
     assert client.requests_sent == 2  # the second credential's request is counted too

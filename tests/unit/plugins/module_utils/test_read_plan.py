@@ -178,3 +178,24 @@ def test_reads_are_not_prefetched_without_a_shared_cache():
     session = TimedSession(healthy, delay=0)
     client = FortiOSClient("192.0.2.1", label="fgt-01", access_token=TOKEN, session=session, sleep=lambda s: None)
     assert client.prefetch([("cmdb", "system/global", None, "global")]) == 0 and session.calls == []
+
+
+def test_a_planned_read_that_failed_after_its_retries_is_not_sent_again_by_its_first_reader():
+    """Retries stay bounded per read (1 + retries): the plan's failed attempts count, the reader meets the error."""
+    def answer(method, url, params):
+        return FakeResponse(503, text="busy")
+    session = TimedSession(answer, delay=0)
+    client = client_on(session, retries=2)
+    client.prefetch([("monitor", "license/status", None, "vdom")])
+    assert len(session.calls) == 3
+    try:
+        client.get("license/status", api="monitor")
+        raise AssertionError("the 503 was not met")
+    except err.ServerError:
+        pass
+    assert len(session.calls) == 3  # not a 4th attempt
+    try:
+        client.get("license/status", api="monitor")  # a later reader asks the device: a 5xx is not an answer
+    except err.ServerError:
+        pass
+    assert len(session.calls) == 6
