@@ -163,6 +163,7 @@ demo: setup
 # 1,000 devices behind 100 ms +- 20 ms (ours vs the fan-out floor; requests and round trips per device and scenario).
 bench: setup $(VENDOR_VENV)/.installed-stamp
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/report_browser.py
 
 # 10,000 devices without latency: diagnose wall time, the controller's peak RSS, the emulator's apart (benchmarks/README.md).
 bench-10k: setup
