@@ -268,6 +268,9 @@ def bench_fleet(size, forks, vendor_path, log, profile=None, keep=False, vendor=
         "diagnose_under_60s_at_500": (diag["seconds"] < 60) if size >= 500 else None,
         "at_least_5x_faster_than_vendor": (vdiag["seconds"] / diag["seconds"] >= 5) if vdiag else None,
         "within_4x_of_floor": (diag["seconds"] / fl["seconds"] <= 4) if fl["seconds"] else None,
+        # issue 19's targets at 100 devices
+        "at_least_30x_faster_than_vendor": (vdiag["seconds"] / diag["seconds"] >= 30) if vdiag else None,
+        "within_2_5x_of_floor": (diag["seconds"] / fl["seconds"] <= 2.5) if fl["seconds"] else None,
         "second_run_writes_zero": result["second_run_writes"] == 0,
     }
     if not keep:

@@ -72,6 +72,11 @@ def replay(audit, inventory, workers, reads_only=True):
             statuses[resp.status_code] += 1
         return statuses
 
+    return _timed_pool(run_device, jobs, workers)
+
+
+def _timed_pool(run_device, jobs, workers):
+    """Every device of ``jobs`` through ``run_device`` on ``workers`` threads: wall time and the statuses counted."""
     start = time.monotonic()
     total = collections.Counter()
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
@@ -147,12 +152,5 @@ def replay_fanout(audit, inventory, workers, fanout=FANOUT):
                 sess.close()
         return statuses
 
-    start = time.monotonic()
-    total = collections.Counter()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        for statuses in pool.map(run_device, list(jobs)):
-            total.update(statuses)
-    elapsed = time.monotonic() - start
-    return {"seconds": round(elapsed, 2), "requests": sum(total.values()), "devices": len(jobs), "workers": workers,
-            "fanout": fanout, "recorded_requests": sum(len(r) for r in recorded.values()),
-            "statuses": dict((str(k), v) for k, v in sorted(total.items()))}
+    return dict(_timed_pool(run_device, jobs, workers), fanout=fanout,
+                recorded_requests=sum(len(r) for r in recorded.values()))

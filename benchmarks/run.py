@@ -214,7 +214,7 @@ def save_sized(key, size, res, command):
 
 
 def run_slicing(extra):
-    """Engineer S's benchmarks/slicing.py (4 slices by ansible-runner + merge), when it exists: its own output."""
+    """benchmarks/slicing.py (4 slices by ansible-runner + merge), when it exists: its own output."""
     script = os.path.join(ROOT, "benchmarks", "slicing.py")
     if not os.path.exists(script):
         log("slicing benchmark skipped: benchmarks/slicing.py does not exist")
@@ -290,16 +290,7 @@ def main():
         log("fleet benchmark: %d devices, forks %d" % (size, args.fleet_forks))
         res = fleet.bench_fleet(size, args.fleet_forks, vendor_path, log, profile=args.profile, keep=args.keep,
                                 vendor=not args.no_vendor)
-        res["date"] = datetime.datetime.now().isoformat(timespec="seconds")
-        res["cpus"] = os.cpu_count()
-        res["bench_command"] = command
-        data = {}
-        if os.path.exists(RESULTS):
-            with open(RESULTS) as handle:
-                data = json.load(handle)
-        fleet_results = data.get("fleet", {})
-        fleet_results[str(size)] = res
-        save("fleet", fleet_results)
+        save_sized("fleet", size, res, command)
         print_fleet(res)
 
     for size in [int(x) for x in args.latency_sizes.split(",") if x.strip() and int(x) > 0]:
