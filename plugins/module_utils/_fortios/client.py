@@ -768,13 +768,17 @@ def run_parallel(work, items, workers):
         if len(wave) == 1:
             work(wave[0])
             continue
+        # The calling thread takes the wave's first read itself: one thread fewer to start per wave.
         threads = [threading.Thread(target=work, args=(item,), name="fortifleet-read-%d" % n)
-                   for n, item in enumerate(wave)]
+                   for n, item in enumerate(wave[1:], 1)]
         for thread in threads:
             thread.daemon = True
             thread.start()
-        for thread in threads:
-            thread.join()
+        try:
+            work(wave[0])
+        finally:
+            for thread in threads:
+                thread.join()
 
 
 def _maybe_applied(error):
