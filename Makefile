@@ -164,6 +164,7 @@ demo: setup
 bench: setup $(VENDOR_VENV)/.installed-stamp
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/report_browser.py
+	$(BIN)/python benchmarks/tls_context.py
 
 # 10,000 devices without latency: diagnose wall time, the controller's peak RSS, the emulator's apart (benchmarks/README.md).
 bench-10k: setup

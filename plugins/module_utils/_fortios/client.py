@@ -52,7 +52,7 @@ except ImportError:  # pragma: no cover - requests brings urllib3
 
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import errors as err
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.access_groups import access_group, permission_text
-from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import vdoms
+from ansible_collections.fortifleet.auth.plugins.module_utils._fortios import transport, vdoms
 from ansible_collections.fortifleet.auth.plugins.module_utils._fortios.versions import FortiOSVersion, behaviour
 
 DEFAULT_RETRIES = 2
@@ -64,14 +64,6 @@ FAN_OUT = 5
 ROW_KEYS = {"system/interface": "name", "system/admin": "name", "user/local": "name", "certificate/local": "name",
             "user/fortitoken": "serial-number", "certificate/ca": "name"}
 _MISSING = object()
-
-
-class _FailedOnce(object):
-    """A planned read that failed after its retries (a 5xx, a reset): the first reader meets that error instead of
-    sending the same request again (retries stay bounded per read); the reader after it asks the device."""
-
-    def __init__(self, error):
-        self.error = error
 
 
 RETRY_STATUSES = (502, 503, 504)
@@ -278,6 +270,8 @@ class FortiOSClient(object):
         # Passed with every request: a session-level verify loses to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
         # in requests' environment merge, which would silently ignore ca_path.
         self.verify = (ca_path or True) if validate_certs else False
+        if session is None and use_ssl:
+            transport.mount_shared_context(self.session, self.verify)  # the CA bundle loaded once per process
         if self.verify is False and use_ssl and InsecureRequestWarning is not None:
             # The task already warns once, in the collection's words (runtime.INSECURE_WARNING); urllib3's own
             # warning per request would reach the terminal through ansible-core's "errantly sent data to stderr".
@@ -307,9 +301,11 @@ class FortiOSClient(object):
         self.
 
         For a device's whole fleet run: several steps and areas read the same objects (license/status, the token
-        map, system/admin), and a re-read after a write or an action always asks the device again. A 404 (no such
-        object or endpoint on this release) and a 403 (the token's profile) are remembered too: neither changes
-        without a write; a 5xx, a timeout or a 401 never is."""
+        map, system/admin), and a re-read after a write or an action always asks the device again. A failure is
+        remembered too: a 404 or a 403 does not change without a write, and a read that failed after its retries
+        (a 5xx, a reset, a timeout) is not sent again in the same run, so a failing device gets 1 + retries
+        attempts per read, not that many per reader (test_reliability.py). A refused token (401, 429) never is: the
+        lock-out guard stops that token anyway."""
         self._share = True
         return self
 
@@ -358,13 +354,10 @@ class FortiOSClient(object):
         key = self._memo_key(api, path, mkey, params, scope)
         with self._lock:
             remembered = self._memo.get(key, _MISSING)
-            if isinstance(remembered, _FailedOnce):
-                del self._memo[key]
-                raise remembered.error
         if remembered is _MISSING:
             remembered = self._row_of_table(key)
         if remembered is _MISSING:
-            remembered = self._fetch(key, keep_any_error=self._read_only_depth > 0)
+            remembered = self._fetch(key)
         if isinstance(remembered, BaseException):
             raise remembered
         envelope, status = remembered
@@ -375,16 +368,15 @@ class FortiOSClient(object):
         # The VDOM is part of the request (a multi-VDOM sweep reads the same path in several VDOMs).
         return (api, path.strip("/"), mkey, self._scope_of(scope), tuple(sorted((params or {}).items())))
 
-    def _fetch(self, key, keep_any_error):
-        """Send the GET of ``key`` and remember its answer (or its error, when it lasts or ``keep_any_error``).
-        Returns what was remembered; an error that is not kept is raised."""
+    def _fetch(self, key):
+        """Send the GET of ``key`` and remember its answer or its failure (see share_reads()). Returns what was
+        remembered; a refused token is raised, never remembered."""
         api, path, mkey, where, params = key
         try:
             answer = self.request("GET", path, api=api, mkey=mkey, params=dict(params), scope=where)
             remembered = (answer.envelope, answer.status)
         except err.FortiOSError as exc:
-            if not (keep_any_error or _lasting(exc)) or getattr(exc, "guarded", False) \
-                    or isinstance(exc, err.TokenRejectedError):
+            if not _lasting(exc):
                 raise
             remembered = exc
         with self._lock:
@@ -421,8 +413,8 @@ class FortiOSClient(object):
     def prefetch(self, reads):
         """Send the GETs of ``reads`` ((api, path, params, scope) tuples; scope "global", "vdom" or a VDOM's name)
         that the read cache does not hold yet, at most ``fan_out`` at a time, into the read cache. Returns how many
-        went out. Failures are not raised: the code that needs a read meets its error when it reads it (a lasting
-        one from the cache, a transient one by asking again). After a 401 nothing more is sent (the lock-out guard
+        went out. Failures are not raised: the code that needs a read meets its error when it reads it, from the
+        cache (the device is not asked again). After a 401 nothing more is sent (the lock-out guard
         refuses the token before each request, in every thread)."""
         if not self._share:
             return 0
@@ -441,11 +433,7 @@ class FortiOSClient(object):
             if self.token_refused():
                 return
             try:
-                self._fetch(key, keep_any_error=False)
-            except err.FortiOSError as exc:
-                if not (getattr(exc, "guarded", False) or isinstance(exc, err.TokenRejectedError)):
-                    with self._lock:
-                        self._memo.setdefault(key, _FailedOnce(exc))  # met by the code that needs it
+                self._fetch(key)
             except Exception:  # pylint: disable=broad-except
                 pass  # met again, by the code that needs it
         run_parallel(fetch, todo, self.fan_out)
@@ -752,9 +740,12 @@ _UNREACHABLE_HINT = ("Check the address and port, that HTTPS administrative acce
 
 
 def _lasting(remembered):
-    """Whether a remembered read stays true until a write: an answer, or a 404 (no such object or endpoint on this
-    release). A 5xx, a timeout or a refused token may be different on the next request."""
-    return isinstance(remembered, tuple) or isinstance(remembered, err.NotFoundError)
+    """Whether a read's outcome is kept until a write: an answer or any failure after its retries, but never a
+    refused token (a 401 or 429, or a request the lock-out guard did not send): nothing more goes out with it."""
+    if isinstance(remembered, tuple):
+        return True
+    return not (isinstance(remembered, (err.TokenRejectedError, err.LockedOutError))
+                or getattr(remembered, "guarded", False))
 
 
 def run_parallel(work, items, workers):

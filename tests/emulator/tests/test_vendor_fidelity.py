@@ -109,6 +109,10 @@ def _playbook(collections: Path, work: Path, inventory: Path, playbook: Path, re
         "ANSIBLE_HOST_KEY_CHECKING": "false",
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORKS": "4",
+        # a loaded CI machine: the persistent connection's 30 s defaults end a slow task with a bare "timeout"
+        # instead of the device's answer
+        "ANSIBLE_PERSISTENT_CONNECT_TIMEOUT": "120",
+        "ANSIBLE_PERSISTENT_COMMAND_TIMEOUT": "120",
         "FIDELITY_RECORD": str(record),
     })
     env.pop("PYTHONPATH", None)  # Makefile points it at .build (our collection): keep it out
@@ -174,8 +178,11 @@ class Run:
         return rec["result"]
 
     def failed(self, version, task_id):
+        """The result of a task that failed with the device's answer (the vendor's ``meta``), not a connection
+        error."""
         rec = self.result(version, task_id)
         assert rec["outcome"] == "failed", json.dumps(rec, indent=1)[:3000]
+        assert "meta" in rec["result"], json.dumps(rec, indent=1)[:3000]
         return rec["result"]
 
     def api_calls(self, version, method=None, path=None):
