@@ -408,7 +408,18 @@ def emulator_peak_rss_kb(emu):
     return total
 
 
-def run_ours_measured(emu, playbook, workers, forks, work, tag, rss=False):
+def json_inventory(yaml_path, json_path):
+    """The same inventory as JSON. Ansible's inventory loader parses JSON with the json module and YAML with its own
+    YAML loader: 2.1 ms against 0.3 ms per host of 8 variables (benchmarks/README.md, "Inventory format")."""
+    with open(yaml_path) as handle:
+        data = yaml.safe_load(handle)
+    fd = os.open(json_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # tokens: private
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle)
+    return json_path
+
+
+def run_ours_measured(emu, playbook, workers, forks, work, tag, rss=False, inventory=None):
     """Our playbook with the fleet pool WORKERS (-e fortifleet_workers, the inventory setting of issue 19; the
     code before it sizes the pool by forks, so -f FORKS too). Output goes to a log file, not to memory.
     With RSS: ru_maxrss of the playbook's process tree from a fresh child, and the sampled peak of its summed PSS."""
@@ -417,8 +428,8 @@ def run_ours_measured(emu, playbook, workers, forks, work, tag, rss=False):
     log_path = os.path.join(work, "%s.log" % tag)
     env = ansible_env({"ANSIBLE_CALLBACK_PLUGINS": CALLBACKS, "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
                        "BENCH_TIMER_FILE": timer})
-    cmd = [PLAYBOOK_BIN, "-i", emu.inventory, "-f", str(forks), playbook, "-e", "fortifleet_report_dir=" + report_dir,
-           "-e", "fortifleet_workers=%d" % workers]
+    cmd = [PLAYBOOK_BIN, "-i", inventory or emu.inventory, "-f", str(forks), playbook,
+           "-e", "fortifleet_report_dir=" + report_dir, "-e", "fortifleet_workers=%d" % workers]
     if rss:
         cmd = [sys.executable, "-c", RSS_CHILD] + cmd
     start = time.monotonic()
@@ -523,20 +534,25 @@ def bench_latency(size, workers, forks, latency_ms, jitter_ms, log, rss=False, k
     return result
 
 
-def bench_scale(size, workers, forks, log, scenario="healthy", keep=False, shards="auto"):
+def bench_scale(size, workers, forks, log, scenario="healthy", keep=False, shards="auto", inventory_format="yaml"):
     """Our diagnose on SIZE devices without latency: wall time, the controller's peak RSS, the emulator's apart.
-    SHARDS emulator processes ("auto": as many as the open-files hard limit needs, testing.shards_needed)."""
+    SHARDS emulator processes ("auto": as many as the open-files hard limit needs, testing.shards_needed).
+    INVENTORY_FORMAT: the emulator's YAML inventory as it is, or the same as JSON."""
     work = tempfile.mkdtemp(prefix="fortifleet-bench-scale-%d-" % size)
     if shards == "auto":
         shards = shards_needed(size)
-    result = {"devices": size, "workers": workers, "forks": forks, "scenario": scenario, "emulator_processes": shards}
+    result = {"devices": size, "workers": workers, "forks": forks, "scenario": scenario, "emulator_processes": shards,
+              "inventory_format": inventory_format}
     with running_emulator(devices=size, scenario=scenario, port="auto", seed=1, timeout=1200, shards=shards) as emu:
         result["emulator_start_s"] = round(emu.start_seconds, 1)
         result["emulator_rss_after_start_mib"] = round((emulator_peak_rss_kb(emu) or 0) / 1024.0, 1)
+        inventory = json_inventory(emu.inventory, os.path.join(work, "inventory.json")) \
+            if inventory_format == "json" else None
         cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu))
         with Peak(lambda: max(open_files(pid) for pid in emulator_pids(emu)), 1.0) as fds:
             ours = _step(size, "ours diagnose", lambda: run_ours_measured(emu, "fortifleet.auth.diagnose", workers,
-                                                                          forks, work, "diagnose", rss=True), log)
+                                                                          forks, work, "diagnose", rss=True,
+                                                                          inventory=inventory), log)
         cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu)) - cpu
         result["emulator_open_files_peak"] = fds.peak
         health = emu.health()

@@ -182,8 +182,9 @@ def print_latency(res):
 def print_scale(res):
     ours = res["ours"]
     log("")
-    log("Scale: %d devices (%s), no latency, fleet pool %d (forks %d), %d emulator process(es)"
-        % (res["devices"], res["scenario"], res["workers"], res["forks"], res["emulator_processes"]))
+    log("Scale: %d devices (%s), no latency, fleet pool %d (forks %d), %d emulator process(es), %s inventory"
+        % (res["devices"], res["scenario"], res["workers"], res["forks"], res["emulator_processes"],
+           res.get("inventory_format", "yaml")))
     log("  ours diagnose: %.1f s (rc %s; %s requests, %s per device, min/median/max %s over %s devices; load %.1f -> %.1f)"
         % (ours["seconds"], ours["rc"], ours["requests"], ours["requests_per_device"],
            ours.get("requests_per_device_min_median_max"), ours.get("devices_with_requests"), ours["loadavg_1m_before"],
@@ -252,6 +253,8 @@ def main():
                         help="-f of the latency and scale runs (default: --workers; before issue 19 the pool is forks)")
     parser.add_argument("--emulator-shards", default="auto",
                         help="emulator processes of the scale runs (default auto: as the open-files hard limit needs)")
+    parser.add_argument("--inventory-format", choices=("yaml", "json"), default="yaml",
+                        help="the scale runs' inventory: the emulator's YAML file, or the same as JSON")
     parser.add_argument("--rss", action="store_true", help="also measure the controller's RSS in the latency runs")
     parser.add_argument("--slicing", nargs="?", const="", default=None, metavar="ARGS",
                         help="run benchmarks/slicing.py (if present) with these arguments")
@@ -304,7 +307,8 @@ def main():
     for size in [int(x) for x in args.scale_sizes.split(",") if x.strip() and int(x) > 0]:
         log("scale benchmark: %d devices, no latency, pool %d" % (size, args.workers))
         shards = args.emulator_shards if args.emulator_shards == "auto" else int(args.emulator_shards)
-        res = fleet.bench_scale(size, args.workers, run_forks, log, keep=args.keep, shards=shards)
+        res = fleet.bench_scale(size, args.workers, run_forks, log, keep=args.keep, shards=shards,
+                                inventory_format=args.inventory_format)
         save_sized("scale", size, res, command)
         print_scale(res)
 

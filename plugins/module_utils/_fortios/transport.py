@@ -18,6 +18,11 @@ import ssl
 import threading
 
 try:
+    from urllib.parse import urlparse
+except ImportError:  # Python 2 (ansible-test's compile check of module_utils)
+    from urlparse import urlparse
+
+try:
     from requests.adapters import HTTPAdapter
     from requests.utils import DEFAULT_CA_BUNDLE_PATH
     from urllib3.util.ssl_ import create_urllib3_context
@@ -70,15 +75,13 @@ class SharedContextAdapter(HTTPAdapter):
         return ca_file == self.ca_file
 
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
-        host_params, pool_kwargs = super(SharedContextAdapter, self).build_connection_pool_key_attributes(
-            request, verify, cert)
-        if self._mine(verify):
-            # No ca_certs: urllib3 would load the file into the context again for every connection.
-            pool_kwargs.pop("ca_certs", None)
-            pool_kwargs.pop("ca_cert_dir", None)
-            pool_kwargs["ssl_context"] = self.context
-            pool_kwargs["cert_reqs"] = "CERT_REQUIRED"
-        return host_params, pool_kwargs
+        if not self._mine(verify) or cert is not None:
+            return super(SharedContextAdapter, self).build_connection_pool_key_attributes(request, verify, cert)
+        # What requests builds, without its isdir() of the CA path per request, and without ca_certs: urllib3 would
+        # load the file into the context again for every connection.
+        url = urlparse(request.url)
+        return ({"scheme": url.scheme.lower(), "host": url.hostname, "port": url.port},
+                {"cert_reqs": "CERT_REQUIRED", "ssl_context": self.context})
 
     def cert_verify(self, conn, url, verify, cert):
         if not (self._mine(verify) and url.lower().startswith("https")):
