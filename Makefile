@@ -168,7 +168,8 @@ bench: setup $(VENDOR_VENV)/.installed-stamp
 
 # 10,000 devices without latency: diagnose wall time, the controller's peak RSS, the emulator's apart (benchmarks/README.md).
 bench-10k: setup
-	$(BIN)/python benchmarks/run.py --fleet-only --sizes 0 --latency-sizes 0 --scale-sizes 10000
+	$(BIN)/python benchmarks/run.py --fleet-only --sizes 0 --latency-sizes 0 --scale-sizes 10000 --workers 16 --rss \
+	  --inventory-format json
 
 clean:
 	rm -rf .build .cache .pytest_cache fortifleet-report docs/build docs/temp-rst
