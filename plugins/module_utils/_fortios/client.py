@@ -309,6 +309,12 @@ class FortiOSClient(object):
         self._share = True
         return self
 
+    def forget_failures(self):
+        """Ask the device again for every read that failed: a rollback must not give up on a restore because a read
+        failed once before it (answers stay remembered until the next write, as always)."""
+        with self._lock:
+            self._memo = dict((k, v) for k, v in self._memo.items() if isinstance(v, tuple))
+
     @contextlib.contextmanager
     def read_only(self):
         """A block that only reads (one fortigate_info task): every GET, failures included, is sent once;

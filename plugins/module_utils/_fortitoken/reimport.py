@@ -425,6 +425,7 @@ def rollback(client, plan):
     interrupted transaction from its journal entry (``recover``)."""
     done, left, missing = [], [], set()
     gone = []
+    client.forget_failures()  # the step that failed may have been a read: the rollback asks the device afresh
     try:
         have = set(ftk.locate(client, plan.token_vdoms()))
     except err.FortiOSError as exc:

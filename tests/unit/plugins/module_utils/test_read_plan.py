@@ -205,3 +205,23 @@ def test_a_planned_read_that_failed_after_its_retries_is_not_sent_again_by_any_r
     except err.ServerError:
         pass
     assert len(session.calls) == 3
+
+
+def test_a_rollback_asks_again_for_the_reads_that_failed_and_keeps_the_answers():
+    """reimport.rollback() calls forget_failures(): a restore must not give up because a read failed before it."""
+    answers = {"user/local": [FakeResponse(503, text="busy")] * 3 + [FakeResponse(200, envelope([]))],
+               "user/fortitoken": [FakeResponse(200, envelope([]))]}
+
+    def answer(method, url, params):
+        return answers[url.rsplit("/cmdb/", 1)[1]].pop(0)
+    session = TimedSession(answer, delay=0)
+    client = client_on(session, retries=2)
+    client.get("user/fortitoken")
+    try:
+        client.get("user/local")
+        raise AssertionError("the 503 was not met")
+    except err.ServerError:
+        pass
+    client.forget_failures()
+    assert client.get("user/local").results == [] and client.get("user/fortitoken").results == []
+    assert len(session.calls) == 5  # user/fortitoken once, user/local 3 + 1
