@@ -326,8 +326,8 @@ class FortiOSClient(object):
         finally:
             with self._lock:
                 self._read_only_depth -= 1
-                if not self._read_only_depth:
-                    self._memo = dict((k, v) for k, v in self._memo.items() if self._share and _lasting(v))
+                if not self._read_only_depth and not self._share:
+                    self._memo = {}  # _fetch() remembers only what share_reads() keeps
 
     @contextlib.contextmanager
     def in_vdom(self, vdom):

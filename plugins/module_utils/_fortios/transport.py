@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import os
 import ssl
+import stat
 import threading
 
 try:
@@ -44,7 +45,7 @@ def shared_context(ca_file):
         info = os.stat(ca_file)
     except OSError:
         return None
-    if not os.path.isfile(ca_file):
+    if not stat.S_ISREG(info.st_mode):
         return None
     key = (os.path.abspath(ca_file), info.st_size, info.st_mtime_ns)
     with _LOCK:
