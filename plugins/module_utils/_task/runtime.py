@@ -334,7 +334,9 @@ def _handler(signum, frame):
 
 
 def signal_holder_installed():
-    return bool(_STATE.previous)
+    """Whether the holding handler is in place, as the signal module says: another handler set after ours (a library,
+    a test) replaces it without telling us, and a critical section must then put it back."""
+    return all(signal.getsignal(signum) is _handler for signum in _SIGNALS)
 
 
 def install_signal_holder():

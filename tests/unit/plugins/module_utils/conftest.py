@@ -23,7 +23,9 @@ def private_journal(tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def run_not_stopping():
-    """A test that delivers SIGINT/SIGTERM marks the process's run as stopping: the next test starts afresh."""
+    """A test that delivers SIGINT/SIGTERM marks the process's run as stopping, and one that runs an action plugin
+    installs the signal holder in front of the handlers it found: the next test starts afresh."""
     runtime.STOP.clear()
     yield
     runtime.STOP.clear()
+    runtime.uninstall_signal_holder()

@@ -187,11 +187,16 @@ def test_sigint_while_the_key_is_being_stored_waits_until_it_is_stored(tmp_path,
         os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C lands while the key is on its way to the disk
         return real(path, text, mode)
     monkeypatch.setattr(api_user, "atomic_write", interrupted_write)
-    with pytest.raises(KeyboardInterrupt):
-        runtime.execute(api_user.run, ctx)
+    # Ctrl-C as an interactive ansible-playbook gets it (a pytest-xdist worker may have another SIGINT handler).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            runtime.execute(api_user.run, ctx)
+    finally:
+        runtime.uninstall_signal_holder()
+        signal.signal(signal.SIGINT, previous)
     assert key_file.read_text().strip() == KEY
     assert Journal(str(tmp_path / "journal")).read("FGVM01TEST", api_user.ROTATION) is None
-    runtime.uninstall_signal_holder()
 
 
 def _fallback_kept(tmp_path, monkeypatch, key_file):
