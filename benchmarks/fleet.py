@@ -491,22 +491,25 @@ def _step(size, name, func, log):
     return out
 
 
-def bench_latency(size, workers, forks, latency_ms, jitter_ms, log, rss=False, keep=False):
+def bench_latency(size, workers, forks, latency_ms, jitter_ms, log, rss=False, keep=False, inventory_format="yaml"):
     """Our diagnose on a `seeds` fleet behind a WAN latency, the fan-out floor on the same fleet, their ratio, and
-    requests / sequential round trips per device and scenario (audit_stats.per_device)."""
+    requests / sequential round trips per device and scenario (audit_stats.per_device). INVENTORY_FORMAT: as in
+    bench_scale (the floor reads the YAML inventory either way: it does not run Ansible)."""
     work = tempfile.mkdtemp(prefix="fortifleet-bench-latency-%d-" % size)
     faults = {"latency_ms": latency_ms, "jitter_ms": jitter_ms} if latency_ms or jitter_ms else None
     result = {"devices": size, "workers": workers, "forks": forks, "latency_ms": latency_ms, "jitter_ms": jitter_ms,
-              "scenario": "seeds", "floor_fanout": floor.FANOUT}
+              "scenario": "seeds", "floor_fanout": floor.FANOUT, "inventory_format": inventory_format}
     with running_emulator(devices=size, scenario="seeds", port="auto", seed=1, faults=faults, timeout=600) as emu:
         result["emulator_start_s"] = round(emu.start_seconds, 1)
+        inventory = json_inventory(emu.inventory, os.path.join(work, "inventory.json")) \
+            if inventory_format == "json" else None
         scenarios = dict((d["name"], d["scenario"]) for d in emu.devices())
         emu.reset()  # a reset keeps the fleet faults (the latency)
         cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu))
         with Peak(lambda: max(open_files(pid) for pid in emulator_pids(emu)), 1.0) as fds:
             ours = _step(size, "ours diagnose, latency %s±%s ms" % (latency_ms, jitter_ms),
                          lambda: run_ours_measured(emu, "fortifleet.auth.diagnose", workers, forks, work, "diagnose",
-                                                   rss), log)
+                                                   rss, inventory=inventory), log)
         cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu)) - cpu
         result["emulator_open_files_peak"] = fds.peak
         audit = _api(emu.audit())

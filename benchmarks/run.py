@@ -254,7 +254,7 @@ def main():
     parser.add_argument("--emulator-shards", default="auto",
                         help="emulator processes of the scale runs (default auto: as the open-files hard limit needs)")
     parser.add_argument("--inventory-format", choices=("yaml", "json"), default="yaml",
-                        help="the scale runs' inventory: the emulator's YAML file, or the same as JSON")
+                        help="the latency and scale runs' inventory: the emulator's YAML file, or the same as JSON")
     parser.add_argument("--rss", action="store_true", help="also measure the controller's RSS in the latency runs")
     parser.add_argument("--slicing", nargs="?", const="", default=None, metavar="ARGS",
                         help="run benchmarks/slicing.py (if present) with these arguments")
@@ -300,7 +300,7 @@ def main():
         log("latency benchmark: %d devices, %s ms +- %s ms, pool %d" % (size, args.latency_ms, args.jitter_ms,
                                                                         args.workers))
         res = fleet.bench_latency(size, args.workers, run_forks, args.latency_ms, args.jitter_ms, log, rss=args.rss,
-                                  keep=args.keep)
+                                  keep=args.keep, inventory_format=args.inventory_format)
         save_sized("latency", size, res, command)
         print_latency(res)
 
