@@ -166,14 +166,15 @@ class Emulator(ControlClient):
         return _tail(self.log_path, max_bytes)
 
 
-def _tail(path, max_bytes=4000) -> str:
+def _tail(path, max_bytes=4000, offset=0) -> str:
+    """The last MAX_BYTES of PATH, none of them before OFFSET."""
     if not path:
         return ""
     try:
         with open(path, "rb") as fh:
             fh.seek(0, os.SEEK_END)
             size = fh.tell()
-            fh.seek(max(0, size - max_bytes))
+            fh.seek(max(offset, size - max_bytes))
             return fh.read().decode(errors="replace")
     except OSError:
         return ""
@@ -185,6 +186,33 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+AUTO_PORT_ATTEMPTS = 5
+
+
+def _spawn(cmd, log_path, deadline):
+    """Start the emulator and wait for its ready line until DEADLINE. Returns the process, the line it printed
+    (the ready line, or what came instead) and where this start's output begins in LOG_PATH; a process that did
+    not get ready is stopped."""
+    with open(log_path, "ab") as log:
+        log_offset = log.tell()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
+    line = ""
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([proc.stdout], [], [], 0.2)
+        if r:
+            line = proc.stdout.readline()
+            if line.startswith(READY_PREFIX) or not line:
+                break
+        if proc.poll() is not None:
+            break
+    if not line.startswith(READY_PREFIX):
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    return proc, line, log_offset
 
 
 def start_emulator(devices=3, scenario="healthy", profile=None, http=False, port=None, single_address=False,
@@ -207,10 +235,6 @@ def start_emulator(devices=3, scenario="healthy", profile=None, http=False, port
         cmd += ["--profile", profile]
     if http:
         cmd.append("--http")
-    if port == "auto":
-        port = free_port()
-    if port:
-        cmd += ["--port", str(port)]
     if single_address:
         cmd.append("--single-address")
     if faults:
@@ -230,25 +254,19 @@ def start_emulator(devices=3, scenario="healthy", profile=None, http=False, port
     os.makedirs(state_dir, exist_ok=True)
     log_path = os.path.join(state_dir, "emulator.log")
     t0 = time.monotonic()
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
-    line = ""
     deadline = t0 + timeout
-    while time.monotonic() < deadline:
-        r, _, _ = select.select([proc.stdout], [], [], 0.2)
-        if r:
-            line = proc.stdout.readline()
-            if line.startswith(READY_PREFIX) or not line:
-                break
-        if proc.poll() is not None:
+    # A port="auto" port was free when free_port() looked, but another process (a parallel test's connection, whose
+    # local port comes from the same ephemeral range) can take it, or one of the next ports in single-address mode,
+    # before the emulator binds: then it starts again on another port.
+    for attempt in range(1, AUTO_PORT_ATTEMPTS + 1):
+        chosen = free_port() if port == "auto" else port
+        proc, line, log_offset = _spawn(cmd + (["--port", str(chosen)] if chosen else []), log_path, deadline)
+        if line.startswith(READY_PREFIX):
             break
-    if not line.startswith(READY_PREFIX):
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        proc.stdout.close()
-        raise RuntimeError(f"emulator did not start (exit code {proc.returncode}): {line!r}\n"
-                           f"--- tail of {log_path} ---\n{_tail(log_path)}")
+        in_use = "address already in use" in _tail(log_path, offset=log_offset)
+        if port != "auto" or not in_use or attempt == AUTO_PORT_ATTEMPTS or time.monotonic() >= deadline:
+            raise RuntimeError(f"emulator did not start (exit code {proc.returncode}): {line!r}\n"
+                               f"--- tail of {log_path} ---\n{_tail(log_path)}")
     elapsed = time.monotonic() - t0
     fields = dict(tok.split("=", 1) for tok in line[len(READY_PREFIX):].split())
     return Emulator(proc, fields["control"], fields["inventory"], state_dir, line.strip(), elapsed,
@@ -400,24 +418,28 @@ class EmulatorShards(object):
 def _start_shards(shards, devices, port=None, seed=None, state_dir=None, inventory=None, extra_args=(), **kwargs):
     state_dir = state_dir or tempfile.mkdtemp(prefix="fgt-emu-")
     inventory = inventory or os.path.join(state_dir, "inventory.yml")
-    if port == "auto":
-        port = free_port()
     if seed is None:
         seed = int.from_bytes(os.urandom(6), "big")  # one seed for every shard: reproducible together
 
-    def start(i):
-        return start_emulator(devices=devices, port=port, seed=seed, state_dir=os.path.join(state_dir, "shard-%d" % i),
+    def start(i, chosen):
+        return start_emulator(devices=devices, port=chosen, seed=seed, state_dir=os.path.join(state_dir, "shard-%d" % i),
                               extra_args=list(extra_args) + ["--shard", "%d/%d" % (i, shards)], **kwargs)
 
-    # The shards start side by side (each builds its devices and certificates on its own core when there is one).
-    with concurrent.futures.ThreadPoolExecutor(max_workers=shards) as pool:
-        futures = [pool.submit(start, i) for i in range(1, shards + 1)]
-    started = [f.result() for f in futures if f.exception() is None]
-    failed = [f.exception() for f in futures if f.exception() is not None]
-    if failed:
+    # The shards share one port; with port="auto", as in start_emulator, a port taken before they bind it is replaced.
+    for attempt in range(1, AUTO_PORT_ATTEMPTS + 1):
+        chosen = free_port() if port == "auto" else port
+        # The shards start side by side (each builds its devices and certificates on its own core when there is one).
+        with concurrent.futures.ThreadPoolExecutor(max_workers=shards) as pool:
+            futures = [pool.submit(start, i, chosen) for i in range(1, shards + 1)]
+        started = [f.result() for f in futures if f.exception() is None]
+        failed = [f.exception() for f in futures if f.exception() is not None]
+        if not failed:
+            break
         for emu in started:
             emu.stop()
-        raise failed[0]
+        in_use = any("address already in use" in str(error) for error in failed)
+        if port != "auto" or not in_use or attempt == AUTO_PORT_ATTEMPTS:
+            raise failed[0]
     cas = [emu.ca_path for emu in started if emu.ca_path]
     merge_inventories([emu.inventory for emu in started], cas, inventory, os.path.join(state_dir, "ca.pem"))
     return EmulatorShards(started, inventory, os.path.join(state_dir, "ca.pem") if cas else None, state_dir)

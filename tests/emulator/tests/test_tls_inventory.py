@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import ssl
 import subprocess
 import time
 
@@ -83,5 +82,33 @@ def test_start_time_20_devices_measurement():
         elapsed = time.monotonic() - t
         print(f"\nemulator_start_seconds_20_devices={elapsed:.2f}")
         assert len(emu.devices()) == 20
+    finally:
+        assert emu.stop() == 0
+
+
+def test_an_auto_port_taken_before_the_emulator_binds_it_is_replaced(monkeypatch):
+    """port="auto": free_port() hands out a port that another process takes before the emulator binds it (CI: a
+    parallel test's connection); the emulator starts again on another port instead of failing the test."""
+    import socket
+    from fortigate_emulator import testing
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    real_free_port, handed = testing.free_port, []
+
+    def free_port():
+        handed.append(taken.getsockname()[1] if not handed else real_free_port())
+        return handed[-1]
+
+    monkeypatch.setattr(testing, "free_port", free_port)
+    try:
+        emu = start_emulator(devices=2, http=True, single_address=True, port="auto")
+    finally:
+        taken.close()
+    try:
+        assert len(handed) == 2 and handed[0] != handed[1]
+        assert [d["port"] for d in emu.devices()] == [handed[1], handed[1] + 1]
+        assert "address already in use" in emu.log_tail()
+        assert _get(emu, "fgt-002").status_code == 200
     finally:
         assert emu.stop() == 0
