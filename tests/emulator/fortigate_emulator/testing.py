@@ -266,7 +266,7 @@ def start_emulator(devices=3, scenario="healthy", profile=None, http=False, port
         in_use = "address already in use" in _tail(log_path, offset=log_offset)
         if port != "auto" or not in_use or attempt == AUTO_PORT_ATTEMPTS or time.monotonic() >= deadline:
             raise RuntimeError(f"emulator did not start (exit code {proc.returncode}): {line!r}\n"
-                               f"--- tail of {log_path} ---\n{_tail(log_path)}")
+                               f"--- tail of {log_path} ---\n{_tail(log_path, offset=log_offset)}")
     elapsed = time.monotonic() - t0
     fields = dict(tok.split("=", 1) for tok in line[len(READY_PREFIX):].split())
     return Emulator(proc, fields["control"], fields["inventory"], state_dir, line.strip(), elapsed,
