@@ -191,6 +191,23 @@ def free_port() -> int:
 AUTO_PORT_ATTEMPTS = 5
 
 
+def _port_taken(error):
+    return "address already in use" in str(error)
+
+
+def _on_a_free_port(port, start):
+    """``start(port)``, with PORT as given, or for port="auto" on a port free_port() found. That port was free when
+    it looked, but another process (a parallel test's connection, whose local port comes from the same ephemeral
+    range) can take it, or one of the next ports in single-address mode, before the emulator binds it: then it
+    starts again on another port, up to AUTO_PORT_ATTEMPTS times. Any other failure is raised at once."""
+    for attempt in range(1, AUTO_PORT_ATTEMPTS + 1):
+        try:
+            return start(free_port() if port == "auto" else port)
+        except RuntimeError as exc:
+            if port != "auto" or not _port_taken(exc) or attempt == AUTO_PORT_ATTEMPTS:
+                raise
+
+
 def _spawn(cmd, log_path, deadline):
     """Start the emulator and wait for its ready line until DEADLINE. Returns the process, the line it printed
     (the ready line, or what came instead) and where this start's output begins in LOG_PATH; a process that did
@@ -255,18 +272,15 @@ def start_emulator(devices=3, scenario="healthy", profile=None, http=False, port
     log_path = os.path.join(state_dir, "emulator.log")
     t0 = time.monotonic()
     deadline = t0 + timeout
-    # A port="auto" port was free when free_port() looked, but another process (a parallel test's connection, whose
-    # local port comes from the same ephemeral range) can take it, or one of the next ports in single-address mode,
-    # before the emulator binds: then it starts again on another port.
-    for attempt in range(1, AUTO_PORT_ATTEMPTS + 1):
-        chosen = free_port() if port == "auto" else port
+
+    def start(chosen):
         proc, line, log_offset = _spawn(cmd + (["--port", str(chosen)] if chosen else []), log_path, deadline)
-        if line.startswith(READY_PREFIX):
-            break
-        in_use = "address already in use" in _tail(log_path, offset=log_offset)
-        if port != "auto" or not in_use or attempt == AUTO_PORT_ATTEMPTS or time.monotonic() >= deadline:
+        if not line.startswith(READY_PREFIX):
             raise RuntimeError(f"emulator did not start (exit code {proc.returncode}): {line!r}\n"
                                f"--- tail of {log_path} ---\n{_tail(log_path, offset=log_offset)}")
+        return proc, line
+
+    proc, line = _on_a_free_port(port, start)
     elapsed = time.monotonic() - t0
     fields = dict(tok.split("=", 1) for tok in line[len(READY_PREFIX):].split())
     return Emulator(proc, fields["control"], fields["inventory"], state_dir, line.strip(), elapsed,
@@ -425,21 +439,20 @@ def _start_shards(shards, devices, port=None, seed=None, state_dir=None, invento
         return start_emulator(devices=devices, port=chosen, seed=seed, state_dir=os.path.join(state_dir, "shard-%d" % i),
                               extra_args=list(extra_args) + ["--shard", "%d/%d" % (i, shards)], **kwargs)
 
-    # The shards share one port; with port="auto", as in start_emulator, a port taken before they bind it is replaced.
-    for attempt in range(1, AUTO_PORT_ATTEMPTS + 1):
-        chosen = free_port() if port == "auto" else port
+    def start_all(chosen):
+        """Every shard on the one port they share; if one fails, the others are stopped."""
         # The shards start side by side (each builds its devices and certificates on its own core when there is one).
         with concurrent.futures.ThreadPoolExecutor(max_workers=shards) as pool:
             futures = [pool.submit(start, i, chosen) for i in range(1, shards + 1)]
         started = [f.result() for f in futures if f.exception() is None]
         failed = [f.exception() for f in futures if f.exception() is not None]
-        if not failed:
-            break
-        for emu in started:
-            emu.stop()
-        in_use = any("address already in use" in str(error) for error in failed)
-        if port != "auto" or not in_use or attempt == AUTO_PORT_ATTEMPTS:
-            raise failed[0]
+        if failed:
+            for emu in started:
+                emu.stop()
+            raise ([e for e in failed if _port_taken(e)] or failed)[0]  # a taken port first: that one is retried
+        return started
+
+    started = _on_a_free_port(port, start_all)
     cas = [emu.ca_path for emu in started if emu.ca_path]
     merge_inventories([emu.inventory for emu in started], cas, inventory, os.path.join(state_dir, "ca.pem"))
     return EmulatorShards(started, inventory, os.path.join(state_dir, "ca.pem") if cas else None, state_dir)
