@@ -419,16 +419,19 @@ def json_inventory(yaml_path, json_path):
     return json_path
 
 
-def run_ours_measured(emu, playbook, workers, forks, work, tag, rss=False, inventory=None):
+def run_ours_measured(emu, playbook, workers, forks, work, tag, rss=False, inventory_format="yaml"):
     """Our playbook with the fleet pool WORKERS (-e fortifleet_workers, the inventory setting of issue 19; the
     code before it sizes the pool by forks, so -f FORKS too). Output goes to a log file, not to memory.
-    With RSS: ru_maxrss of the playbook's process tree from a fresh child, and the sampled peak of its summed PSS."""
+    With RSS: ru_maxrss of the playbook's process tree from a fresh child, and the sampled peak of its summed PSS.
+    INVENTORY_FORMAT: the emulator's YAML inventory as it is, or the same as JSON (written before the clock starts)."""
     report_dir = os.path.join(work, "report-" + tag)
     timer = os.path.join(work, "timer-%s.json" % tag)
     log_path = os.path.join(work, "%s.log" % tag)
     env = ansible_env({"ANSIBLE_CALLBACK_PLUGINS": CALLBACKS, "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
                        "BENCH_TIMER_FILE": timer})
-    cmd = [PLAYBOOK_BIN, "-i", inventory or emu.inventory, "-f", str(forks), playbook,
+    inventory = json_inventory(emu.inventory, os.path.join(work, "inventory-%s.json" % tag)) \
+        if inventory_format == "json" else emu.inventory
+    cmd = [PLAYBOOK_BIN, "-i", inventory, "-f", str(forks), playbook,
            "-e", "fortifleet_report_dir=" + report_dir, "-e", "fortifleet_workers=%d" % workers]
     if rss:
         cmd = [sys.executable, "-c", RSS_CHILD] + cmd
@@ -494,22 +497,20 @@ def _step(size, name, func, log):
 def bench_latency(size, workers, forks, latency_ms, jitter_ms, log, rss=False, keep=False, inventory_format="yaml"):
     """Our diagnose on a `seeds` fleet behind a WAN latency, the fan-out floor on the same fleet, their ratio, and
     requests / sequential round trips per device and scenario (audit_stats.per_device). INVENTORY_FORMAT: as in
-    bench_scale (the floor reads the YAML inventory either way: it does not run Ansible)."""
+    run_ours_measured (the floor reads the YAML inventory either way: it does not run Ansible)."""
     work = tempfile.mkdtemp(prefix="fortifleet-bench-latency-%d-" % size)
     faults = {"latency_ms": latency_ms, "jitter_ms": jitter_ms} if latency_ms or jitter_ms else None
     result = {"devices": size, "workers": workers, "forks": forks, "latency_ms": latency_ms, "jitter_ms": jitter_ms,
               "scenario": "seeds", "floor_fanout": floor.FANOUT, "inventory_format": inventory_format}
     with running_emulator(devices=size, scenario="seeds", port="auto", seed=1, faults=faults, timeout=600) as emu:
         result["emulator_start_s"] = round(emu.start_seconds, 1)
-        inventory = json_inventory(emu.inventory, os.path.join(work, "inventory.json")) \
-            if inventory_format == "json" else None
         scenarios = dict((d["name"], d["scenario"]) for d in emu.devices())
         emu.reset()  # a reset keeps the fleet faults (the latency)
         cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu))
         with Peak(lambda: max(open_files(pid) for pid in emulator_pids(emu)), 1.0) as fds:
             ours = _step(size, "ours diagnose, latency %s±%s ms" % (latency_ms, jitter_ms),
                          lambda: run_ours_measured(emu, "fortifleet.auth.diagnose", workers, forks, work, "diagnose",
-                                                   rss, inventory=inventory), log)
+                                                   rss, inventory_format=inventory_format), log)
         cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu)) - cpu
         result["emulator_open_files_peak"] = fds.peak
         audit = _api(emu.audit())
@@ -540,7 +541,7 @@ def bench_latency(size, workers, forks, latency_ms, jitter_ms, log, rss=False, k
 def bench_scale(size, workers, forks, log, scenario="healthy", keep=False, shards="auto", inventory_format="yaml"):
     """Our diagnose on SIZE devices without latency: wall time, the controller's peak RSS, the emulator's apart.
     SHARDS emulator processes ("auto": as many as the open-files hard limit needs, testing.shards_needed).
-    INVENTORY_FORMAT: the emulator's YAML inventory as it is, or the same as JSON."""
+    INVENTORY_FORMAT: as in run_ours_measured."""
     work = tempfile.mkdtemp(prefix="fortifleet-bench-scale-%d-" % size)
     if shards == "auto":
         shards = shards_needed(size)
@@ -549,13 +550,11 @@ def bench_scale(size, workers, forks, log, scenario="healthy", keep=False, shard
     with running_emulator(devices=size, scenario=scenario, port="auto", seed=1, timeout=1200, shards=shards) as emu:
         result["emulator_start_s"] = round(emu.start_seconds, 1)
         result["emulator_rss_after_start_mib"] = round((emulator_peak_rss_kb(emu) or 0) / 1024.0, 1)
-        inventory = json_inventory(emu.inventory, os.path.join(work, "inventory.json")) \
-            if inventory_format == "json" else None
         cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu))
         with Peak(lambda: max(open_files(pid) for pid in emulator_pids(emu)), 1.0) as fds:
             ours = _step(size, "ours diagnose", lambda: run_ours_measured(emu, "fortifleet.auth.diagnose", workers,
                                                                           forks, work, "diagnose", rss=True,
-                                                                          inventory=inventory), log)
+                                                                          inventory_format=inventory_format), log)
         cpu = sum(cpu_seconds(pid) for pid in emulator_pids(emu)) - cpu
         result["emulator_open_files_peak"] = fds.peak
         health = emu.health()
