@@ -106,8 +106,10 @@ def test_an_auto_port_taken_before_the_emulator_binds_it_is_replaced(monkeypatch
     finally:
         taken.close()
     try:
-        assert len(handed) == 2 and handed[0] != handed[1]
-        assert [d["port"] for d in emu.devices()] == [handed[1], handed[1] + 1]
+        # the held port was refused and replaced; on a busy machine a replacement (or the port after it, which
+        # the second device needs) can be taken too and is replaced in turn, so the emulator is on the last one
+        assert len(handed) >= 2 and handed[0] not in handed[1:]
+        assert [d["port"] for d in emu.devices()] == [handed[-1], handed[-1] + 1]
         assert "address already in use" in emu.log_tail()
         assert _get(emu, "fgt-002").status_code == 200
     finally:
